@@ -100,9 +100,9 @@ public sealed class ClipTokenizer : ITextTokenizer
     /// <inheritdoc/>
     public TokenizedText Encode(string text, int? maxLength = null, bool padToMaxLength = true, bool truncate = true)
     {
-        var content = EncodeContent(text);
+        int[] content = EncodeContent(text);
         int length = TokenSequence.ResolveMaxLength(maxLength, ModelMaxLength);
-        return TokenSequence.Assemble([BosId], System.Runtime.InteropServices.CollectionsMarshal.AsSpan(content), [EosId], length, padToMaxLength, truncate, PadId);
+        return TokenSequence.Assemble([BosId], content, [EosId], length, padToMaxLength, truncate, PadId);
     }
 
     /// <summary>
@@ -112,10 +112,10 @@ public sealed class ClipTokenizer : ITextTokenizer
     public TokenizedText EncodeUnpadded(string text) => Encode(text, padToMaxLength: false, truncate: false);
 
     /// <inheritdoc/>
-    public PromptTokenCount CountTokens(string text) => new(EncodeContent(text).Count + 2, ModelMaxLength);
+    public PromptTokenCount CountTokens(string text) => new(EncodeContent(text).Length + 2, ModelMaxLength);
 
     /// <summary>The prompt's BPE token ids without BOS/EOS (OpenAI's <c>SimpleTokenizer.encode</c>).</summary>
-    public List<int> EncodeContent(string text)
+    public int[] EncodeContent(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>();
@@ -130,7 +130,7 @@ public sealed class ClipTokenizer : ITextTokenizer
             foreach (string symbol in _merger.Encode(ToByteAlphabet(piece)))
                 ids.Add(_vocab.TryGetValue(symbol, out int id) ? id : _unkId);
         }
-        return ids;
+        return ids.ToArray();
     }
 
     // UTF-8 bytes of the piece, each written as its byte-alphabet character.
