@@ -145,14 +145,13 @@ public sealed unsafe class SessionOptions : IDisposable
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(deviceId);
-        var available = GetAvailableProviders();
-        if (!available.Contains(CudaProviderName))
+        var missing = CudaMissingReason();
+        if (missing is not null)
             throw new NotSupportedException(
                 $"This ONNX Runtime build ({OnnxRuntime.LibraryPath}, version {OnnxRuntime.Version}) has no CUDA " +
-                $"execution provider (it offers: {string.Join(", ", available)}). Set " +
-                $"{OnnxRuntime.LibraryPathEnvironmentVariable} to the full path of a CUDA build of libonnxruntime " +
-                "(e.g. from the onnxruntime-gpu release, with its provider libraries beside it), or call " +
-                "OnnxRuntime.Initialize(path) before the first use of ONNX Runtime.");
+                $"execution provider: {missing}. Set {OnnxRuntime.LibraryPathEnvironmentVariable} to the full path of a " +
+                "CUDA build of libonnxruntime (e.g. from the onnxruntime-gpu release, with its provider libraries beside " +
+                "it), or call OnnxRuntime.Initialize(path) before the first use of ONNX Runtime.");
 
         var keys = new List<string> { "device_id" };
         var values = new List<string> { deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -186,6 +185,24 @@ public sealed unsafe class SessionOptions : IDisposable
         {
             ((delegate* unmanaged[Cdecl]<IntPtr, void>)NativeApi.Fn(OrtApiSlots.ReleaseCUDAProviderOptions))(cudaOptions);
         }
+    }
+
+    /// <summary>
+    /// Why CUDA cannot work with the loaded library, or null if it may. ONNX Runtime builds its CUDA provider as a
+    /// separate shared library that it loads from its own folder: a build may list the provider (the npm CPU
+    /// package does) and still lack that file.
+    /// </summary>
+    private static string? CudaMissingReason()
+    {
+        var available = GetAvailableProviders();
+        var offers = $"it offers {string.Join(", ", available)}";
+        if (!available.Contains(CudaProviderName))
+            return offers;
+        var providerFile = OperatingSystem.IsWindows() ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+        var directory = Path.GetDirectoryName(OnnxRuntime.LibraryPath);
+        if (string.IsNullOrEmpty(directory) || File.Exists(Path.Combine(directory, providerFile)))
+            return null; // found on the system search path (folder unknown) or present: let ONNX Runtime try
+        return $"{offers}, but the CUDA provider library {providerFile} is not in {directory}";
     }
 
     /// <summary>Sets a session configuration entry by ONNX Runtime's key (see onnxruntime_session_options_config_keys.h).</summary>

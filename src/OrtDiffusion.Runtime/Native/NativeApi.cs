@@ -54,7 +54,7 @@ internal sealed unsafe class NativeApi
             var full = System.IO.Path.GetFullPath(libraryPath);
             if (_loaded is { } loaded)
             {
-                if (_explicitPath is not null && string.Equals(_explicitPath, full, StringComparison.Ordinal))
+                if (string.Equals(loaded.Path, full, StringComparison.Ordinal) || string.Equals(_explicitPath, full, StringComparison.Ordinal))
                     return loaded;
                 throw new InvalidOperationException(
                     $"ONNX Runtime is already loaded from '{loaded.Path}'; OnnxRuntime.Initialize('{full}') must be " +
@@ -72,7 +72,8 @@ internal sealed unsafe class NativeApi
             if (_loaded is { } existing)
                 return existing;
 
-            var (library, path) = NativeLibraryLocator.Load(_explicitPath);
+            var (library, path) = NativeLibraryLocator.Load(
+                Environment.GetEnvironmentVariable(OnnxRuntime.LibraryPathEnvironmentVariable), _explicitPath);
             if (!NativeLibrary.TryGetExport(library, "OrtGetApiBase", out var getApiBaseAddress))
                 throw new EntryPointNotFoundException(
                     $"'{path}' does not export OrtGetApiBase; it is not an ONNX Runtime library.");

@@ -15,9 +15,10 @@ internal static class NativeLibraryLocator
         : ["libonnxruntime.so.1", "libonnxruntime.so"];
 
     /// <summary>Loads the library and returns its handle and the path (or name) it was loaded from.</summary>
-    internal static (IntPtr Handle, string Path) Load(string? explicitPath)
+    /// <param name="fromEnvironment">The value of <see cref="OnnxRuntime.LibraryPathEnvironmentVariable"/>, if set.</param>
+    /// <param name="explicitPath">The path given to <see cref="OnnxRuntime.Initialize"/>, if any.</param>
+    internal static (IntPtr Handle, string Path) Load(string? fromEnvironment, string? explicitPath)
     {
-        var fromEnvironment = Environment.GetEnvironmentVariable(OnnxRuntime.LibraryPathEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
             return LoadFile(fromEnvironment, $"the environment variable {OnnxRuntime.LibraryPathEnvironmentVariable}");
         if (explicitPath is not null)

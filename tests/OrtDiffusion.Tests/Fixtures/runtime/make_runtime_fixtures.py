@@ -25,6 +25,9 @@ def save(model, name, external=False):
     path = os.path.join(HERE, name)
     if external:
         # Every initializer goes to "<name>.data" beside the model; ORT resolves it relative to the model path.
+        # onnx appends to an existing data file, so start from none to keep reruns byte-identical.
+        if os.path.exists(path + ".data"):
+            os.remove(path + ".data")
         onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
                         location=name + ".data", size_threshold=0)
     else:
@@ -160,6 +163,14 @@ graph = helper.make_graph(
     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", "n"])],
     [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "n"])])
 save(helper.make_model(graph, opset_imports=OPSET), "slow_chain.onnx")
+
+# 8. An initializer no node uses: ONNX Runtime logs a warning when it drops it (exercises the log callback).
+graph = helper.make_graph(
+    [helper.make_node("Identity", ["x"], ["y"])], "unused_initializer",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])],
+    [numpy_helper.from_array(np.zeros(3, dtype=np.float32), "never_used_weight")])
+save(helper.make_model(graph, opset_imports=OPSET), "unused_initializer.onnx")
 
 with open(os.path.join(HERE, "expected.json"), "w") as f:
     json.dump(expected, f, indent=1)
