@@ -61,7 +61,7 @@ public sealed unsafe partial class InferenceSession
     /// <exception cref="OrtException">ONNX Runtime rejected the run.</exception>
     public void Run(ReadOnlySpan<string> inputNames, ReadOnlySpan<OrtValue> inputs, ReadOnlySpan<string> outputNames, Span<OrtValue?> outputs, RunOptions? options = null)
     {
-        var session = Raw;
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         if (inputNames.Length != inputs.Length)
             throw new ArgumentException($"Model '{ModelPath}': {inputNames.Length} input names but {inputs.Length} input values.", nameof(inputs));
         if (outputNames.Length != outputs.Length)
@@ -108,10 +108,28 @@ public sealed unsafe partial class InferenceSession
 
         var runOptions = options?.Raw ?? IntPtr.Zero;
         IntPtr status;
-        fixed (IntPtr* inNames = inputNamePointers, inValues = inputValues, outNames = outputNamePointers, outValues = outputValues)
+        bool referenced = false, inputNamesReferenced = false, outputNamesReferenced = false;
+        try
         {
-            status = ((delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr*, IntPtr*, nuint, IntPtr*, nuint, IntPtr*, IntPtr>)NativeApi.Fn(OrtApiSlots.Run))(
-                session, runOptions, inNames, inValues, (nuint)inputCount, outNames, (nuint)outputCount, outValues);
+            // Holds the session and its cached names open for the duration of the native call, even if another
+            // thread disposes the session meanwhile.
+            _handle.DangerousAddRef(ref referenced);
+            _inputNames.DangerousAddRef(ref inputNamesReferenced);
+            _outputNames.DangerousAddRef(ref outputNamesReferenced);
+            fixed (IntPtr* inNames = inputNamePointers, inValues = inputValues, outNames = outputNamePointers, outValues = outputValues)
+            {
+                status = ((delegate* unmanaged[Cdecl]<IntPtr, IntPtr, IntPtr*, IntPtr*, nuint, IntPtr*, nuint, IntPtr*, IntPtr>)NativeApi.Fn(OrtApiSlots.Run))(
+                    _handle.DangerousGetHandle(), runOptions, inNames, inValues, (nuint)inputCount, outNames, (nuint)outputCount, outValues);
+            }
+        }
+        finally
+        {
+            if (outputNamesReferenced)
+                _outputNames.DangerousRelease();
+            if (inputNamesReferenced)
+                _inputNames.DangerousRelease();
+            if (referenced)
+                _handle.DangerousRelease();
         }
         if (status != IntPtr.Zero)
             throw RunFailure(status, options);

@@ -82,12 +82,15 @@ public sealed unsafe partial class InferenceSession : IDisposable
     /// <summary>Creates an IO binding for this session.</summary>
     public IoBinding CreateIoBinding() => new(this);
 
-    /// <summary>Releases the native session. Values it produced stay valid. Safe to call twice.</summary>
+    /// <summary>
+    /// Releases the native session (once runs still in progress have returned). Values it produced stay valid.
+    /// Safe to call twice.
+    /// </summary>
     public void Dispose()
     {
         _handle.Dispose();
-        _inputNames?.Dispose();
-        _outputNames?.Dispose();
+        _inputNames.Dispose();
+        _outputNames.Dispose();
     }
 
     internal string Subject => $"model '{ModelPath}'";

@@ -12,13 +12,16 @@ namespace OrtDiffusion.Runtime;
 public sealed unsafe class OrtValue : IDisposable
 {
     private const int OnnxTypeTensor = 1;
+    private const string CpuLocation = "Cpu";
     private readonly OrtHandle _handle;
     private readonly long[] _shape;
     private readonly void* _data;
 
-    private OrtValue(OrtHandle handle, bool isTensor, TensorElementType elementType, long[] shape, long elementCount, void* data)
+    private OrtValue(OrtHandle handle, bool isTensor, TensorElementType elementType, long[] shape, long elementCount, void* data,
+        string location = CpuLocation)
     {
         _handle = handle;
+        Location = location;
         IsTensor = isTensor;
         ElementType = elementType;
         _shape = shape;
@@ -43,6 +46,12 @@ public sealed unsafe class OrtValue : IDisposable
 
     /// <summary>Whether <see cref="Dispose"/> has run.</summary>
     public bool IsDisposed => _handle.IsClosed;
+
+    /// <summary>
+    /// ONNX Runtime's name for the memory holding the data: "Cpu" for tensors made here and CPU outputs, e.g.
+    /// "Cuda" for an IO-binding output left on the GPU (whose data cannot be read through a span).
+    /// </summary>
+    public string Location { get; }
 
     /// <summary>A tensor over <paramref name="data"/>, pinned (not copied) until disposal.</summary>
     /// <typeparam name="T">float, <see cref="Half"/>, double, int, long, short, ushort, uint, ulong, byte, sbyte or bool.</typeparam>
@@ -147,7 +156,7 @@ public sealed unsafe class OrtValue : IDisposable
             foreach (var d in shape)
                 count *= d;
             var data = type == TensorElementType.String ? null : MutableData(value);
-            return new OrtValue(handle, true, type, shape, count, data);
+            return new OrtValue(handle, true, type, shape, count, data, LocationOf(value));
         }
         catch
         {
@@ -207,6 +216,16 @@ public sealed unsafe class OrtValue : IDisposable
                 (requested == TensorElementType.Undefined ? "." : $" ({requested})."));
         if (ElementCount > int.MaxValue)
             throw new InvalidOperationException($"The tensor has {ElementCount} elements, more than a span can hold.");
+        if (Location is not (CpuLocation or "CudaPinned"))
+            throw new InvalidOperationException(
+                $"This tensor lives in '{Location}' memory, which the CPU cannot read; bind the output to OrtMemoryInfo.Cpu to get it on the host.");
+    }
+
+    private static string LocationOf(IntPtr value)
+    {
+        IntPtr info; // owned by the value
+        OrtStatus.Check(((delegate* unmanaged[Cdecl]<IntPtr, IntPtr*, IntPtr>)NativeApi.Fn(OrtApiSlots.GetTensorMemoryInfo))(value, &info), "GetTensorMemoryInfo");
+        return OrtMemoryInfo.Describe(info).Name;
     }
 
     private static TensorElementType RequireSupported<T>() where T : unmanaged

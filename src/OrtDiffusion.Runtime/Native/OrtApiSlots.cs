@@ -42,15 +42,12 @@ internal static class OrtApiSlots
     public const int RunOptionsUnsetTerminate = 47;
     public const int CreateTensorAsOrtValue = 48;
     public const int CreateTensorWithDataAsOrtValue = 49;
-    public const int IsTensor = 50;
     public const int GetTensorMutableData = 51;
     public const int CastTypeInfoToTensorInfo = 55;
-    public const int GetOnnxTypeFromTypeInfo = 56;
     public const int GetTensorElementType = 60;
     public const int GetDimensionsCount = 61;
     public const int GetDimensions = 62;
     public const int GetSymbolicDimensions = 63;
-    public const int GetTensorShapeElementCount = 64;
     public const int GetTensorTypeAndShape = 65;
     public const int GetValueType = 67;
     public const int CreateMemoryInfo = 68;

@@ -19,6 +19,35 @@ public class DisposalTests
     }
 
     [Fact]
+    public void Disposing_a_session_during_a_run_waits_for_the_run()
+    {
+        // The run holds a reference on the native session; Dispose from another thread 50 ms into a ~0.5 s run
+        // must not free it under ORT (that would crash the test process). Should the dispose win the race
+        // and come before the run starts, the run must refuse cleanly instead.
+        const int n = 512;
+        using var input = OrtValue.CreateTensor(new float[n * n], [n, n]);
+        var session = new InferenceSession(RuntimeFixtures.Model("slow_chain.onnx"));
+        var disposer = new Thread(() =>
+        {
+            Thread.Sleep(50);
+            session.Dispose();
+        });
+        disposer.Start();
+        try
+        {
+            using var outputs = session.Run(new Dictionary<string, OrtValue> { ["x"] = input });
+            Assert.Equal([(long)n, n], outputs[0].Shape.ToArray());
+            Assert.All(outputs[0].ToArray<float>(), v => Assert.Equal(0f, v)); // tanh(0·x) chains stay 0
+        }
+        catch (ObjectDisposedException)
+        {
+            // Dispose came first.
+        }
+        disposer.Join();
+        Assert.True(session.IsDisposed);
+    }
+
+    [Fact]
     public void Outputs_outlive_their_session()
     {
         var x = RuntimeFixtures.Floats("two_outputs", "x");

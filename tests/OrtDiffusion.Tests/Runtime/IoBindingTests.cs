@@ -22,6 +22,7 @@ public class IoBindingTests
         Assert.Equal(["square", "sum"], binding.GetOutputNames());
         using var bound = binding.GetOutputValues();
         Assert.Equal(["square", "sum"], bound.Names);
+        Assert.All(bound, v => Assert.Equal("Cpu", v.Location)); // read back through GetTensorMemoryInfo (194)
         Assert.Equal(plain["square"].ToArray<float>(), bound["square"].ToArray<float>());
         Assert.Equal(plain["sum"].ToArray<float>(), bound["sum"].ToArray<float>());
         Assert.Equal(RuntimeFixtures.Floats("two_outputs", "square"), bound["square"].ToArray<float>());

@@ -22,6 +22,7 @@ public class OrtValueTests
         Assert.Equal([2L, 3], value.Shape.ToArray());
         Assert.Equal(6, value.ElementCount);
         Assert.Equal(2, value.Rank);
+        Assert.Equal("Cpu", value.Location);
     }
 
     [Fact]
