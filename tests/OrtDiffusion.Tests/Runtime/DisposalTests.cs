@@ -21,15 +21,15 @@ public class DisposalTests
     [Fact]
     public void Disposing_a_session_during_a_run_waits_for_the_run()
     {
-        // The run holds a reference on the native session; Dispose from another thread 50 ms into a ~0.5 s run
+        // The run holds a reference on the native session; Dispose from another thread 20 ms into a ~0.2 s run
         // must not free it under ORT (that would crash the test process). Should the dispose win the race
         // and come before the run starts, the run must refuse cleanly instead.
-        const int n = 512;
+        const int n = 384;
         using var input = OrtValue.CreateTensor(new float[n * n], [n, n]);
         var session = new InferenceSession(RuntimeFixtures.Model("slow_chain.onnx"));
         var disposer = new Thread(() =>
         {
-            Thread.Sleep(50);
+            Thread.Sleep(20);
             session.Dispose();
         });
         disposer.Start();
