@@ -155,6 +155,15 @@ public sealed partial record GenerationParameters
         && Width == other.Width && Height == other.Height && Model == other.Model
         && Extra.SequenceEqual(other.Extra);
 
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append(CultureInfo.InvariantCulture,
+            $"Prompt = {Prompt}, NegativePrompt = {NegativePrompt}, Steps = {Steps}, Sampler = {Sampler}, CfgScale = {CfgScale}, ");
+        builder.Append(CultureInfo.InvariantCulture,
+            $"Seed = {Seed}, Width = {Width}, Height = {Height}, Model = {Model}, Extra = [{string.Join(", ", Extra.Select(p => $"{p.Key}: {p.Value}"))}]");
+        return true;
+    }
+
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Prompt, NegativePrompt, Steps, Sampler, CfgScale, Seed, Model, Extra.Count);
 
@@ -164,10 +173,15 @@ public sealed partial record GenerationParameters
         return result;
     }
 
-    /// <summary>AUTOMATIC1111's quote(): values with ',', ':' or a newline become JSON strings (non-ASCII kept as is).</summary>
+    /// <summary>
+    /// AUTOMATIC1111's quote(): values with ',', ':' or a newline become JSON strings (non-ASCII
+    /// kept as is). Unlike the original, a value that itself starts and ends with '"' is quoted
+    /// too, so that parsing gives it back unchanged instead of stripping its quotes.
+    /// </summary>
     internal static string Quote(string value)
     {
-        if (!value.Contains(',') && !value.Contains('\n') && !value.Contains(':'))
+        bool looksQuoted = value.Length >= 2 && value[0] == '"' && value[^1] == '"';
+        if (!value.Contains(',') && !value.Contains('\n') && !value.Contains(':') && !looksQuoted)
             return value;
         var sb = new StringBuilder(value.Length + 2).Append('"');
         foreach (char c in value)

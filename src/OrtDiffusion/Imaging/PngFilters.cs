@@ -51,7 +51,7 @@ internal static class PngFilters
             Apply(type, row, prev, bpp, scratch);
             long cost = 0;
             foreach (byte v in scratch)
-                cost += Math.Abs((sbyte)v);
+                cost += Math.Abs((int)(sbyte)v); // (sbyte)-128 has no sbyte absolute value
             if (cost < bestCost)
             {
                 bestCost = cost;
