@@ -49,7 +49,10 @@ public sealed partial record GenerationParameters
     /// <summary>Model name (<c>Model</c>).</summary>
     public string? Model { get; init; }
 
-    /// <summary>Further <c>key: value</c> settings in order, e.g. <c>("DATE rho", "0.1")</c>. Keys must not contain ':' or ','.</summary>
+    /// <summary>
+    /// Further <c>key: value</c> settings in order, e.g. <c>("DATE rho", "0.1")</c>. Keys are two or
+    /// more letters, digits, spaces, '-' or '/' (what the infotext parser recognises).
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Extra { get; init; } = [];
 
     /// <summary>The value of an <see cref="Extra"/> entry, or null.</summary>
@@ -83,8 +86,9 @@ public sealed partial record GenerationParameters
         Add("Model", Model);
         foreach (var pair in Extra)
         {
-            if (pair.Key.Contains(':') || pair.Key.Contains(',') || pair.Key.Contains('\n'))
-                throw new ArgumentException($"Generation parameter key '{pair.Key}' may not contain ':', ',' or a newline.");
+            if (!KeyPattern().IsMatch(pair.Key))
+                throw new ArgumentException(
+                    $"Generation parameter key '{pair.Key}' must be two or more letters, digits, spaces, '-' or '/', starting with a letter or digit (the keys the infotext parser recognises).");
             Add(pair.Key, pair.Value);
         }
 
@@ -175,13 +179,14 @@ public sealed partial record GenerationParameters
 
     /// <summary>
     /// AUTOMATIC1111's quote(): values with ',', ':' or a newline become JSON strings (non-ASCII
-    /// kept as is). Unlike the original, a value that itself starts and ends with '"' is quoted
-    /// too, so that parsing gives it back unchanged instead of stripping its quotes.
+    /// kept as is). Unlike the original, an empty value and a value that itself starts and ends
+    /// with '"' are quoted too, so that parsing gives them back unchanged (the original parser
+    /// drops empty values and strips such quotes).
     /// </summary>
     internal static string Quote(string value)
     {
         bool looksQuoted = value.Length >= 2 && value[0] == '"' && value[^1] == '"';
-        if (!value.Contains(',') && !value.Contains('\n') && !value.Contains(':') && !looksQuoted)
+        if (value.Length > 0 && !value.Contains(',') && !value.Contains('\n') && !value.Contains(':') && !looksQuoted)
             return value;
         var sb = new StringBuilder(value.Length + 2).Append('"');
         foreach (char c in value)
@@ -233,6 +238,9 @@ public sealed partial record GenerationParameters
     // JSON-quoted string or anything up to the next comma.
     [GeneratedRegex("""\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)""")]
     private static partial Regex ParamPattern();
+
+    [GeneratedRegex("""^\w[\w \-/]+\z""")]
+    private static partial Regex KeyPattern();
 
     [GeneratedRegex("""^(\d+)x(\d+)$""")]
     private static partial Regex SizePattern();

@@ -88,8 +88,6 @@ public static class PngWriter
         byte[] compressed = CompressScanlines(image);
         for (int offset = 0; offset < compressed.Length; offset += IdatChunkSize)
             WriteChunk(stream, "IDAT", compressed.AsSpan(offset, Math.Min(IdatChunkSize, compressed.Length - offset)));
-        if (compressed.Length == 0)
-            WriteChunk(stream, "IDAT", []);
         WriteChunk(stream, "IEND", []);
     }
 

@@ -63,7 +63,7 @@ public class GenerationParametersTests
         var words = Gen.Elements("cat", "a photo", "(masterpiece:1.2)", "猫", "\"quoted\"", "x, y", "50%", "back\\slash", "tab\there");
         var line = Gen.Choose(1, 4).SelectMany(n => Gen.ArrayOf(words, n)).Select(w => string.Join(' ', w));
         var text = Gen.Choose(1, 3).SelectMany(n => Gen.ArrayOf(line, n)).Select(l => string.Join('\n', l));
-        var extraValues = Gen.Elements("0.1", "a, b", "k: v", "line\nbreak", "\"q\"", "ünï");
+        var extraValues = Gen.Elements("0.1", "a, b", "k: v", "line\nbreak", "\"q\"", "ünï", "");
         var parameters =
             from prompt in text
             from negative in Gen.OneOf(Gen.Constant(""), text)
@@ -101,6 +101,17 @@ public class GenerationParametersTests
         Assert.Equal("-1", parsed.GetExtra("Seed"));
         Assert.Equal("big", parsed.GetExtra("Size"));
         Assert.Equal("DDIM", parsed.Sampler);
+    }
+
+    [Fact]
+    public void KeysThatTheParserCouldNotReadBackAreRefused()
+    {
+        foreach (string key in new[] { "a", "k:v", "x,y", "line\nbreak", " leading", "trailing newline\n" })
+        {
+            var p = new GenerationParameters { Prompt = "p", Extra = [new(key, "1")] };
+            var error = Assert.Throws<ArgumentException>(() => p.Format());
+            Assert.Contains(key, error.Message);
+        }
     }
 
     [Fact]
