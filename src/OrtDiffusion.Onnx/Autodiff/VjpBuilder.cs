@@ -45,7 +45,7 @@ public static class VjpBuilder
         statistics.ForwardNodes = builder.Graph.Node.Count;
         var forwardCount = builder.Graph.Node.Count;
 
-        var outputInfo = graph.Output.Single(o => o.Name == output);
+        var outputInfo = DeclaredOrInferred(graph.Output.Single(o => o.Name == output), shapes);
         var seed = builder.Input(output + GradSuffix, ValueInfos.ElementTypeOf(outputInfo), ValueInfos.ShapeOf(outputInfo) ?? []);
         if (ValueInfos.ShapeOf(outputInfo) is null)
         {
@@ -152,6 +152,19 @@ public static class VjpBuilder
         var proto = builder.BuildLike(model.Proto);
         proto.MetadataProps.Add(new StringStringEntryProto { Key = "ortdiffusion.vjp", Value = $"d({output})/d({string.Join(",", wrt)})" });
         return new VjpResult(OnnxModel.FromProto(proto, model.FilePath), statistics);
+    }
+
+    // The output's declared type and shape, or the inferred shape when the graph declares none, so the
+    // cotangent input can be checked by shape at run time.
+    private static ValueInfoProto DeclaredOrInferred(ValueInfoProto declared, ShapeInference shapes)
+    {
+        if (ValueInfos.ShapeOf(declared) is not null || shapes[declared.Name].Shape is not { } inferred)
+        {
+            return declared;
+        }
+
+        var dims = inferred.Select(d => shapes.Dims.Resolve(d)).Select(d => d.IsFixed ? Dim.Fixed(d.FixedValue) : Dim.Symbolic(shapes.Dims.Describe(d))).ToArray();
+        return ValueInfos.Tensor(declared.Name, ValueInfos.ElementTypeOf(declared), dims);
     }
 
     private static void Validate(GraphProto graph, ShapeInference shapes, string label, string output, IReadOnlyList<string> wrt)
