@@ -97,7 +97,7 @@ public sealed class DdimScheduler : SchedulerBase
         if (c.Std > 0)
         {
             var z = Scratch(x0.Length);
-            RequireNoise(noise, stepIndex, $"eta = {Eta}").Fill(z);
+            RequireNoise(noise, stepIndex, "Eta > 0").Fill(z);
             SpanMath.AddScaled(prevSample, z, c.Std);
         }
     }

@@ -26,17 +26,20 @@ public sealed class EulerDiscreteScheduler : SchedulerBase
     /// <inheritdoc/>
     public override float InitNoiseSigma => SigmaSchedule.InitNoiseSigma(Config, Kind, Sigmas);
 
-    /// <summary>s_churn: total amount of churn over the run (0, the default, disables it).</summary>
-    public double SChurn { get; set; }
+    /// <summary>s_churn: total amount of churn over the run (0, the default, disables it). With churn each step draws noise from the <see cref="INoiseSource"/> passed to <see cref="SchedulerBase.Step"/>.</summary>
+    public double SChurn { get; set => field = value >= 0 && double.IsFinite(value) ? value : throw Bad(nameof(SChurn), value); }
 
     /// <summary>s_tmin: churn only where σ ≥ this (default 0).</summary>
-    public double STMin { get; set; }
+    public double STMin { get; set => field = !double.IsNaN(value) ? value : throw Bad(nameof(STMin), value); }
 
     /// <summary>s_tmax: churn only where σ ≤ this (default +∞).</summary>
-    public double STMax { get; set; } = double.PositiveInfinity;
+    public double STMax { get; set => field = !double.IsNaN(value) ? value : throw Bad(nameof(STMax), value); } = double.PositiveInfinity;
 
     /// <summary>s_noise: scale of the churn noise (default 1).</summary>
-    public double SNoise { get; set; } = 1.0;
+    public double SNoise { get; set => field = double.IsFinite(value) ? value : throw Bad(nameof(SNoise), value); } = 1.0;
+
+    private static ArgumentOutOfRangeException Bad(string name, double value) =>
+        new(name, value, $"{name} must be a number{(name == nameof(SChurn) ? " ≥ 0" : "")}.");
 
     private protected override (float[] Timesteps, float[]? Sigmas) ComputeSchedule(int steps) =>
         SigmaSchedule.Compute(Config, Kind, Table, steps);
@@ -64,7 +67,7 @@ public sealed class EulerDiscreteScheduler : SchedulerBase
         {
             // x̂ = x + s_noise·√(σ̂² − σ²)·z
             var churned = SpanMath.Ensure(ref _churned, sample.Length);
-            RequireNoise(noise, stepIndex, $"s_churn = {SChurn}").Fill(churned);
+            RequireNoise(noise, stepIndex, "SChurn > 0").Fill(churned);
             SpanMath.AxpBy(sample, 1.0, churned, SNoise * Math.Sqrt(sigmaHat * sigmaHat - sigma * sigma), churned);
             x = churned;
         }

@@ -240,9 +240,9 @@ public abstract class SchedulerBase : IScheduler
     /// <summary>(signal, noise) factors of <see cref="AddNoise"/> at a step.</summary>
     private protected abstract (double Signal, double Noise) NoiseCoefficients(int stepIndex);
 
-    /// <summary>Throws when a stochastic step has no noise source.</summary>
-    private protected INoiseSource RequireNoise(INoiseSource? noise, int stepIndex, string why) =>
-        noise ?? throw new InvalidOperationException($"{Kind} step {stepIndex} needs an INoiseSource ({why}) but none was passed.");
+    /// <summary>Throws when a stochastic step has no noise source; <paramref name="setting"/> names what makes it stochastic.</summary>
+    private protected INoiseSource RequireNoise(INoiseSource? noise, int stepIndex, string setting) =>
+        noise ?? throw new InvalidOperationException($"{Kind} step {stepIndex} needs an INoiseSource ({setting}) but none was passed.");
 
     private protected void CheckIndex(int stepIndex)
     {
