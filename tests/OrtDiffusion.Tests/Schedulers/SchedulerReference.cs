@@ -69,9 +69,9 @@ internal static class SchedulerReference
 }
 
 /// <summary>make_reference.py's fixed noise: call k, element i → 1.1 sin(0.37 i + 1.31 k + 0.2), rounded to float32.</summary>
-internal sealed class FixedNoise : INoiseSource
+internal sealed class FixedNoise(int firstCall = 0) : INoiseSource
 {
-    public int Calls { get; private set; }
+    public int Calls { get; private set; } = firstCall;
 
     public void Fill(Span<float> destination)
     {
