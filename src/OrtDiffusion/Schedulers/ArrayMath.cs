@@ -47,10 +47,11 @@ internal static class ArrayMath
     }
 
     /// <summary>
-    /// torch.linspace(start, end, steps, dtype=float32) as torch's CPU kernel computes it
+    /// torch.linspace(start, end, steps, dtype=float32) as torch's AVX2 CPU kernel computes it
     /// (8-wide vectors in pairs, a fused multiply-add for each vector's base, the first half
     /// counted from <paramref name="start"/> and the second from <paramref name="end"/>).
-    /// diffusers builds its betas this way, so alphas_cumprod then matches it bit for bit.
+    /// diffusers builds its betas this way, so alphas_cumprod then matches it bit for bit (torch
+    /// builds that dispatch to other vector widths can differ in the last bit of a few betas).
     /// </summary>
     public static float[] TorchLinspaceFloat32(double start, double end, int steps)
     {

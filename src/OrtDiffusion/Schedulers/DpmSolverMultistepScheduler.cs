@@ -8,7 +8,8 @@ namespace OrtDiffusion.Schedulers;
 /// The first step of a run is first order and the order then grows by one per step up to
 /// <c>solver_order</c>. With fewer than 15 timesteps and <c>lower_order_final</c> the last two
 /// steps drop to orders 1 and 2; the last step is first order as well with
-/// <c>euler_at_final</c> or <c>final_sigmas_type</c> "zero".
+/// <c>euler_at_final</c> or <c>final_sigmas_type</c> "zero". <c>variance_type</c> is ignored:
+/// for a model with learned variance (PixArt-α's 8 output channels) pass the ε half.
 /// </remarks>
 public sealed class DpmSolverMultistepScheduler : SchedulerBase
 {

@@ -333,7 +333,7 @@ internal static class SchedulerConfigReader
             return result;
         }
 
-        public Dictionary<string, string> UnsupportedSettings()
+        public IReadOnlyDictionary<string, string> UnsupportedSettings()
         {
             var found = new Dictionary<string, string>();
             foreach (var (key, harmless) in UnsupportedUnlessDefault)
@@ -356,7 +356,7 @@ internal static class SchedulerConfigReader
                 }
             }
 
-            return found;
+            return found.Count == 0 ? SchedulerConfig.NoSettings : found;
         }
     }
 }

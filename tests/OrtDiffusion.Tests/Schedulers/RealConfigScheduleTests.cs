@@ -44,6 +44,20 @@ public sealed class RealConfigScheduleTests
         Assert.Equal(0f, s.Sigmas![^1]);
     }
 
+    [Theory]
+    [InlineData("dpm_sd15_50")]
+    [InlineData("dpm_pixart_20")]
+    [InlineData("dpm_trailing")]
+    public void TableSigmasAreBitExact(string caseName)
+    {
+        // DPM-Solver's sigmas (without Karras) are entries of the training table √((1−ᾱ)/ᾱ), which the
+        // reference builds with torch float32 exactly as diffusers does (torch.linspace, torch.cumprod).
+        // Bit equality shows the betas and ᾱ are reproduced to the last bit, not just closely.
+        var c = SchedulerReference.Case(caseName);
+        var s = SchedulerReference.CreateScheduler(c);
+        Assert.Equal(SchedulerReference.Floats(c.GetProperty("sigmas")), s.Sigmas!);
+    }
+
     [Fact]
     public void KnownStableDiffusionValues()
     {
