@@ -155,10 +155,7 @@ public sealed record SchedulerConfig
     /// implement (e.g. <c>use_exponential_sigmas</c>), key → value as written. A scheduler
     /// that would use one of them refuses the config.
     /// </summary>
-    internal IReadOnlyDictionary<string, string> UnsupportedSettings { get; init; } = NoSettings;
-
-    /// <summary>The shared empty settings map, so that configs without unsupported settings compare equal.</summary>
-    internal static IReadOnlyDictionary<string, string> NoSettings { get; } = new Dictionary<string, string>();
+    internal IReadOnlyDictionary<string, string> UnsupportedSettings { get; init; } = SchedulerConfigReader.NoSettings;
 
     /// <summary>The timestep spacing in effect for <paramref name="kind"/>.</summary>
     public TimestepSpacing TimestepSpacingFor(SchedulerKind kind) =>

@@ -6,6 +6,9 @@ namespace OrtDiffusion.Schedulers;
 /// <summary>Reads diffusers' scheduler_config.json into a <see cref="SchedulerConfig"/>.</summary>
 internal static class SchedulerConfigReader
 {
+    /// <summary>The shared empty settings map, so that configs without unsupported settings compare equal.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoSettings = new Dictionary<string, string>();
+
     // Keys that change the algorithm in ways not implemented here, with their harmless values.
     // A config carrying another value is still read; the scheduler that would use it refuses.
     private static readonly Dictionary<string, string[]> UnsupportedUnlessDefault = new()
@@ -356,7 +359,7 @@ internal static class SchedulerConfigReader
                 }
             }
 
-            return found.Count == 0 ? SchedulerConfig.NoSettings : found;
+            return found.Count == 0 ? NoSettings : found;
         }
     }
 }
