@@ -77,7 +77,7 @@ public sealed class RealConfigScheduleTests
         // Euler's initial noise scale for SD v1.5 is σ_max = √((1 − ᾱ₉₉₉)/ᾱ₉₉₉) ≈ 14.6146.
         var euler = SchedulerFactory.Create("euler", Sd15);
         euler.SetTimesteps(30);
-        Assert.Equal(14.6146, euler.InitNoiseSigma, 3);
+        Assert.Equal(14.6146, euler.InitNoiseSigma, tolerance: 1e-4);
         Assert.Equal(31, euler.Sigmas!.Count);
     }
 
@@ -96,6 +96,6 @@ public sealed class RealConfigScheduleTests
             Assert.True(ReferenceLoopTests.MaxDeviation(SchedulerReference.Doubles(c.GetProperty("sigmas")), s.Sigmas!) <= ReferenceLoopTests.SigmaTolerance);
         }
 
-        Assert.Equal(c.GetProperty("init_noise_sigma").GetDouble(), s.InitNoiseSigma, 5);
+        Assert.Equal(c.GetProperty("init_noise_sigma").GetDouble(), s.InitNoiseSigma, tolerance: 1e-5);
     }
 }

@@ -53,7 +53,7 @@ public sealed class ReferenceLoopTests(ITestOutputHelper output)
             Assert.True(MaxDeviation(expected, scheduler.Sigmas) <= SigmaTolerance, $"sigmas deviate by {MaxDeviation(expected, scheduler.Sigmas):g3}");
         }
 
-        Assert.Equal(c.GetProperty("init_noise_sigma").GetDouble(), scheduler.InitNoiseSigma, 5);
+        Assert.Equal(c.GetProperty("init_noise_sigma").GetDouble(), scheduler.InitNoiseSigma, tolerance: 1e-5);
     }
 
     [Theory]

@@ -186,7 +186,7 @@ public sealed class SchedulerBehaviourTests
 
             // LMS and Euler (σ-space samples) scale by 1/√(σ² + 1); the others pass the sample through.
             var expected = s.Kind is SchedulerKind.Lms or SchedulerKind.Euler ? 1 / Math.Sqrt(s.Sigmas![i] * (double)s.Sigmas[i] + 1) : 1.0;
-            Assert.Equal(expected, k, 6);
+            Assert.Equal(expected, k, tolerance: 1e-6);
         }
     }
 

@@ -112,7 +112,7 @@ public sealed class SchedulerConfigTests
             s.AddNoise([1f], [0f], i, result);
             var t = (int)s.Timesteps[i];
             Assert.Equal(9 - i, t);
-            Assert.Equal(Math.Sqrt(Math.Pow(0.99, t + 1)), result[0], 6);
+            Assert.Equal(Math.Sqrt(Math.Pow(0.99, t + 1)), result[0], tolerance: 1e-6);
         }
     }
 

@@ -703,8 +703,18 @@ def main():
         "init_image": init_image().tolist(),
         "cases": cases(),
     }
-    # Python's json writes -Infinity for lambda_min_clipped, as diffusers' config files do.
-    json.dump(doc, sys.stdout, separators=(",", ":"))
+    # 10 significant digits keep the file small and are far below the float32 tolerances used.
+    json.dump(shorten(doc), sys.stdout, separators=(",", ":"))
+
+
+def shorten(v):
+    if isinstance(v, float) and math.isfinite(v):
+        return float(f"{v:.10g}")
+    if isinstance(v, list):
+        return [shorten(x) for x in v]
+    if isinstance(v, dict):
+        return {k: shorten(x) for k, x in v.items()}
+    return v
 
 
 if __name__ == "__main__":
