@@ -4,7 +4,7 @@ using OrtDiffusion.Runtime;
 namespace OrtDiffusion.Tests;
 
 /// <summary>A float tensor for tests: data and shape.</summary>
-internal sealed record TestTensor(float[] Data, long[] Shape)
+internal record TestTensor(float[] Data, long[] Shape)
 {
     public static TestTensor Random(Random rng, float scale, params long[] shape)
     {
@@ -19,6 +19,35 @@ internal sealed record TestTensor(float[] Data, long[] Shape)
     }
 
     public TestTensor With(float[] data) => new(data, Shape);
+}
+
+/// <summary>A non-float tensor carried through unchanged (e.g. an int64 residual between split models).</summary>
+internal sealed record RawTensor : TestTensor
+{
+    public RawTensor(OrtValue value)
+        : base([], value.Shape.ToArray())
+    {
+        Type = value.ElementType;
+        Bytes = value.ElementType switch
+        {
+            TensorElementType.Int64 => value.ToArray<long>(),
+            TensorElementType.Int32 => value.ToArray<int>(),
+            TensorElementType.Bool => value.ToArray<bool>(),
+            var t => throw new InvalidOperationException($"Unsupported output type {t}"),
+        };
+    }
+
+    public TensorElementType Type { get; }
+
+    public Array Bytes { get; }
+
+    public OrtValue ToOrtValue() => Bytes switch
+    {
+        long[] l => OrtValue.CreateTensor(l, Shape),
+        int[] i => OrtValue.CreateTensor(i, Shape),
+        bool[] b => OrtValue.CreateTensor(b, Shape),
+        _ => throw new InvalidOperationException(),
+    };
 }
 
 /// <summary>Runs ONNX models in ONNX Runtime from tests: save to a temp folder, open a session, run.</summary>
@@ -53,6 +82,7 @@ internal sealed class OrtRunner : IDisposable
             {
                 values[name] = value switch
                 {
+                    RawTensor r => r.ToOrtValue(),
                     TestTensor t => OrtValue.CreateTensor(t.Data, t.Shape),
                     (long[] data, long[] shape) => OrtValue.CreateTensor(data, shape),
                     (int[] data, long[] shape) => OrtValue.CreateTensor(data, shape),
@@ -69,10 +99,11 @@ internal sealed class OrtRunner : IDisposable
                 {
                     TensorElementType.Float => v.ToArray<float>(),
                     TensorElementType.Float16 => Array.ConvertAll(v.ToArray<Half>(), h => (float)h),
-                    TensorElementType.Int64 => Array.ConvertAll(v.ToArray<long>(), l => (float)l),
-                    _ => throw new InvalidOperationException($"Unsupported output type {v.ElementType}"),
+                    _ => [],
                 };
-                map[results.Names[i]] = new TestTensor(data, v.Shape.ToArray());
+                map[results.Names[i]] = v.ElementType is TensorElementType.Float or TensorElementType.Float16
+                    ? new TestTensor(data, v.Shape.ToArray())
+                    : new RawTensor(v);
             }
 
             return map;
