@@ -77,7 +77,7 @@ public sealed partial class GraphBuilder
             attributes.Add(Attr.Float("cubic_coeff_a", cubicCoefficient));
         }
 
-        return Op("Resize", [x, Value.None, Constant(scales, scales.Length)], [.. attributes]);
+        return Op("Resize", [x, Roi(), Constant(scales, scales.Length)], [.. attributes]);
     }
 
     /// <summary>Resize to constant output sizes (all dims of the input).</summary>
@@ -93,8 +93,11 @@ public sealed partial class GraphBuilder
             attributes.Add(Attr.Int("antialias", 1));
         }
 
-        return Op("Resize", [x, Value.None, Value.None, Ints(sizes)], [.. attributes]);
+        return Op("Resize", [x, Roi(), Value.None, Ints(sizes)], [.. attributes]);
     }
+
+    // roi became optional in opset 13; before that an empty tensor stands in for it.
+    private Value Roi() => Opset >= 13 ? Value.None : Constant(Array.Empty<float>(), 0);
 
     /// <summary>Einstein summation.</summary>
     public Value Einsum(string equation, params Value[] inputs) => Op("Einsum", inputs, Attr.String("equation", equation));

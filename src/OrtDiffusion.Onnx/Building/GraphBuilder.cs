@@ -29,6 +29,43 @@ public sealed partial class GraphBuilder
         opsets[""] = opset;
     }
 
+    private GraphBuilder(ModelProto template)
+    {
+        graph = template.Graph.Clone();
+        Opset = (int)(template.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version
+            ?? throw new InvalidDataException($"Graph '{graph.Name}' imports no default-domain opset."));
+        foreach (var import in template.OpsetImport)
+        {
+            opsets[import.Domain == "ai.onnx" ? "" : import.Domain] = import.Version;
+        }
+
+        foreach (var name in graph.Input.Select(i => i.Name)
+                     .Concat(graph.Initializer.Select(t => t.Name))
+                     .Concat(graph.Node.SelectMany(n => n.Output)))
+        {
+            if (!string.IsNullOrEmpty(name))
+            {
+                usedNames.Add(name);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts from a copy of an existing model's graph so new nodes can be appended to it
+    /// (used by the differentiator to add a backward pass after the forward one).
+    /// </summary>
+    public static GraphBuilder Extend(ModelProto model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new GraphBuilder(model);
+    }
+
+    /// <summary>The graph under construction (for callers that edit inputs, outputs or nodes directly).</summary>
+    public GraphProto Graph => graph;
+
+    /// <summary>Whether a value of this name exists in the graph.</summary>
+    public bool IsDefined(string name) => usedNames.Contains(name);
+
     /// <summary>The default-domain opset the graph imports; typed helpers encode operators for it.</summary>
     public int Opset { get; }
 
@@ -124,7 +161,7 @@ public sealed partial class GraphBuilder
         var outputs = new string[outputCount];
         for (var i = 0; i < outputCount; i++)
         {
-            outputs[i] = $"{nodeName}_output_{i}";
+            outputs[i] = Unclaimed($"{nodeName}_output_{i}");
             Claim(outputs[i]);
         }
 
@@ -162,6 +199,23 @@ public sealed partial class GraphBuilder
         return model;
     }
 
+    /// <summary>
+    /// Builds a model that keeps <paramref name="template"/>'s model-level fields (IR version, producer,
+    /// metadata, functions) with this builder's graph and opset imports.
+    /// </summary>
+    public ModelProto BuildLike(ModelProto template)
+    {
+        var model = template.Clone();
+        model.Graph = graph.Clone();
+        model.OpsetImport.Clear();
+        foreach (var (domain, version) in opsets)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = version });
+        }
+
+        return model;
+    }
+
     /// <summary>Builds the model and wraps it.</summary>
     public OnnxModel ToModel(string producer = "OrtDiffusion") => OnnxModel.FromProto(Build(producer));
 
@@ -185,9 +239,21 @@ public sealed partial class GraphBuilder
 
     private string NextOutputName(string opType)
     {
-        var name = $"{NextNodeName(opType)}_output_0";
+        var name = Unclaimed($"{NextNodeName(opType)}_output_0");
         Claim(name);
         return name;
+    }
+
+    // Extended graphs may already hold a value of the generated name; add a suffix until it is free.
+    private string Unclaimed(string name)
+    {
+        var candidate = name;
+        for (var i = 1; usedNames.Contains(candidate); i++)
+        {
+            candidate = $"{name}_{i}";
+        }
+
+        return candidate;
     }
 
     private string NextNodeName(string opType)
