@@ -2,12 +2,25 @@ using OrtDiffusion.TinyModels;
 
 namespace OrtDiffusion.Tests.TinyModels;
 
-/// <summary>The default zoo (seed 0, opset 17), built once and shared by the test classes of the "tiny zoo" collection.</summary>
+/// <summary>
+/// The default zoo (seed 0, opset 17), built once and shared by the test classes of the "tiny zoo" collection.
+/// With <c>ORTDIFFUSION_KEEP_TINYZOO=DIR</c> set it is written to DIR and kept, for regenerating the Python
+/// reference fixtures (Reference/zoo_torch_reference.py reads it).
+/// </summary>
 public sealed class ZooFixture : IDisposable
 {
-    private readonly TempFolder folder = new("tinyzoo");
+    private readonly TempFolder? folder;
 
-    public ZooFixture() => Layout = TinyZoo.WriteAll(folder.Path);
+    public ZooFixture()
+    {
+        var keep = Environment.GetEnvironmentVariable("ORTDIFFUSION_KEEP_TINYZOO");
+        if (string.IsNullOrEmpty(keep))
+        {
+            folder = new TempFolder("tinyzoo");
+        }
+
+        Layout = TinyZoo.WriteAll(folder?.Path ?? keep!);
+    }
 
     public TinyZooLayout Layout { get; }
 
@@ -19,7 +32,7 @@ public sealed class ZooFixture : IDisposable
     /// <summary>A file of a reward folder.</summary>
     public string Reward(RewardKind kind, string file = "model.onnx") => Path.Combine(Layout.Rewards[kind], file);
 
-    public void Dispose() => folder.Dispose();
+    public void Dispose() => folder?.Dispose();
 }
 
 [CollectionDefinition(Name)]
