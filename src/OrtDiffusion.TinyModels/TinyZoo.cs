@@ -51,8 +51,11 @@ public static class TinyZoo
 
         options ??= TinyZooOptions.Default;
         options.Validate();
-        var component = "reward-" + kind.ToString().ToLowerInvariant();
-        ZooFolder.Write(folder, options.Fingerprint(component), $"tiny {kind} reward", staging => RewardLayout.Write(staging, kind, options));
+
+        // Rewards depend on the seed and the opset only; the Stable Diffusion choices must not trigger rebuilds.
+        var relevant = TinyZooOptions.Default with { Seed = options.Seed, Opset = options.Opset };
+        var component = "reward-" + RewardFolderName(kind);
+        ZooFolder.Write(folder, relevant.Fingerprint(component), $"tiny {kind} reward", staging => RewardLayout.Write(staging, kind, relevant));
         return Path.GetFullPath(folder);
     }
 

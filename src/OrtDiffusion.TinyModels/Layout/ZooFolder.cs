@@ -64,16 +64,34 @@ internal static class ZooFolder
                 return false;
             }
 
+            string? retired = null;
             if (Directory.Exists(target))
             {
-                var retired = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
-                Directory.Move(target, retired);
-                Directory.Move(staging, target);
-                TryDelete(retired);
+                retired = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
+                try
+                {
+                    Directory.Move(target, retired);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    retired = null; // another writer moved it first
+                }
             }
-            else
+
+            try
             {
                 Directory.Move(staging, target);
+            }
+            catch (IOException) when (IsUpToDate(target, fingerprint))
+            {
+                return false; // another writer put an equal copy in place between our check and our move
+            }
+            finally
+            {
+                if (retired is not null)
+                {
+                    TryDelete(retired);
+                }
             }
 
             return true;

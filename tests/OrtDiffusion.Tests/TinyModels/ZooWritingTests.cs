@@ -76,6 +76,31 @@ public sealed class ZooWritingTests
     }
 
     [Fact]
+    public void Stable_diffusion_only_options_do_not_rebuild_the_rewards()
+    {
+        using var root = new TempFolder("zoo-rewards");
+        var layout = TinyZoo.WriteAll(root.Path);
+        var model = Path.Combine(layout.Rewards[RewardKind.Clip], "model.onnx");
+        var written = File.GetLastWriteTimeUtc(model);
+        TinyZoo.WriteAll(root.Path, new TinyZooOptions { Float16 = true, Timestep = UNetTimestepKind.FloatPerSample });
+        Assert.Equal(written, File.GetLastWriteTimeUtc(model));
+        Assert.Equal("float16[batch_size,4,height,width]", GraphFacts.Describe(GraphFacts.Input(OnnxModel.Load(Path.Combine(layout.StableDiffusion, "unet", "model.onnx")), "sample")));
+    }
+
+    [Fact]
+    public void Concurrent_writers_of_one_folder_both_succeed_and_leave_one_complete_copy()
+    {
+        using var root = new TempFolder("zoo-race");
+        var folder = Path.Combine(root.Path, "sd");
+        Parallel.For(0, 4, _ => TinyZoo.WriteStableDiffusion(folder));
+        Assert.True(File.Exists(Path.Combine(folder, "tinyzoo.json")));
+        Assert.Equal(["sd"], Directory.GetFileSystemEntries(root.Path).Select(Path.GetFileName));
+        using var other = new TempFolder("zoo-race-reference");
+        TinyZoo.WriteStableDiffusion(other.Path);
+        Assert.Equal(Hashes(other.Path), Hashes(folder));
+    }
+
+    [Fact]
     public void A_folder_with_a_damaged_stamp_is_rebuilt()
     {
         using var root = new TempFolder("zoo-damaged");
