@@ -1,13 +1,22 @@
-using System.CommandLine;
+using Spectre.Console;
 
 namespace OrtDiffusion.Cli;
 
-/// <summary>Entry point of the <c>ortdiff</c> tool: builds the command tree and runs it.</summary>
+/// <summary>Entry point of the <c>ortdiff</c> tool.</summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        var root = new RootCommand("ortdiff: Stable Diffusion and PixArt-alpha on ONNX Runtime, with DATE and IPGO.");
-        return root.Parse(args).Invoke();
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // First Ctrl+C cancels cooperatively (no partial files); a second one kills the process.
+            if (!cancellation.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                cancellation.Cancel();
+            }
+        };
+        return CliApplication.Run(args, AnsiConsole.Console, cancellation.Token);
     }
 }

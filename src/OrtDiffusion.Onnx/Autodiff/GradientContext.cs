@@ -76,6 +76,22 @@ internal sealed class GradientContext
 
     public Value Scalar(float value) => B.Scalar(value, FloatType);
 
+    /// <summary><c>mask ? whenTrue : whenFalse</c>; Where exists from opset 9, before that a product with the cast mask.</summary>
+    public Value Select(Value mask, Value whenTrue, float whenFalse)
+    {
+        if (Opset >= 9)
+        {
+            return B.Where(mask, whenTrue, Scalar(whenFalse));
+        }
+
+        if (whenFalse != 0f)
+        {
+            throw Fail("needs Where (opset 9) for a non-zero alternative");
+        }
+
+        return B.Mul(whenTrue, B.Cast(mask, FloatType));
+    }
+
     public Value ZerosLike(Value v) => FloatType == ElementType.Float
         ? B.ConstantOfShape(B.Shape(v), 0f)
         : B.Op("ConstantOfShape", [B.Shape(v)], Attr.Tensor("value", ZeroTensor(FloatType)));
@@ -102,9 +118,13 @@ internal sealed class GradientContext
     /// leading extra axes are summed away, axes where the target has size 1 are summed with keepdims.
     /// Decided statically from inferred shapes where possible; otherwise computed in-graph.
     /// </summary>
-    public Value SumToShape(Value gradient, Value target)
+    /// <param name="gradient">The gradient to reduce (a backward value, so it has no inferred facts of its own).</param>
+    /// <param name="target">The forward value whose shape the result must have.</param>
+    /// <param name="gradientShape">The gradient's shape; by default the node's first output's, which is what
+    /// arrives at an element-wise node.</param>
+    public Value SumToShape(Value gradient, Value target, SymDim[]? gradientShape = null)
     {
-        var g = Facts(gradient).Shape;
+        var g = gradientShape ?? Facts(Y(0)).Shape;
         var x = Facts(target).Shape;
         if (g is not null && x is not null && x.Length <= g.Length)
         {

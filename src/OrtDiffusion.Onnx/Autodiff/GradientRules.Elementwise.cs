@@ -43,7 +43,7 @@ internal static partial class GradientRules
         t["Tanh"] = c => c.SetDx(0, c.B.Mul(c.Dy()!.Value, c.B.Sub(c.Scalar(1f), c.B.Mul(c.Y(), c.Y()))));
         t["Sigmoid"] = c => c.SetDx(0, c.B.Mul(c.Dy()!.Value, c.B.Mul(c.Y(), c.B.Sub(c.Scalar(1f), c.Y()))));
         t["Reciprocal"] = c => c.SetDx(0, c.B.Neg(c.B.Mul(c.Dy()!.Value, c.B.Mul(c.Y(), c.Y()))));
-        t["Relu"] = c => c.SetDx(0, c.B.Where(c.B.Op("Greater", [c.X(0), c.Scalar(0f)]), c.Dy()!.Value, c.Scalar(0f)));
+        t["Relu"] = c => c.SetDx(0, c.Select(c.B.Op("Greater", [c.X(0), c.Scalar(0f)]), c.Dy()!.Value, 0f));
         t["Abs"] = c => c.SetDx(0, c.B.Mul(c.Dy()!.Value, c.B.Op("Sign", [c.X(0)])));
         t["Softplus"] = c => c.SetDx(0, c.B.Mul(c.Dy()!.Value, c.B.Sigmoid(c.X(0))));
         t["LeakyRelu"] = c =>
@@ -125,7 +125,7 @@ internal static partial class GradientRules
         {
             if (c.Wants(i))
             {
-                var chosen = c.B.Where(c.B.Equal(c.X(i), c.Y()), dy, c.Scalar(0f));
+                var chosen = c.Select(c.B.Equal(c.X(i), c.Y()), dy, 0f);
                 c.SetDx(i, c.SumToShape(chosen, c.X(i)));
             }
         }
@@ -180,6 +180,6 @@ internal static partial class GradientRules
         }
 
         var dy = c.Dy()!.Value;
-        c.SetDx(0, inside is { } mask ? c.B.Where(mask, dy, c.Scalar(0f)) : dy);
+        c.SetDx(0, inside is { } mask ? c.Select(mask, dy, 0f) : dy);
     }
 }

@@ -1,4 +1,5 @@
 using OrtDiffusion.Onnx.Building;
+using OrtDiffusion.Onnx.Shapes;
 
 namespace OrtDiffusion.Onnx.Autodiff;
 
@@ -32,14 +33,21 @@ internal static partial class GradientRules
         }
 
         var dy = c.Dy()!.Value;
+        var ys = c.Facts(c.Y()).Shape;
+        var sa = c.Facts(a).Shape;
+        var sb = c.Facts(b).Shape;
         if (c.Wants(0))
         {
-            c.SetDx(0, c.SumToShape(c.B.MatMul(dy, SwapLastTwo(c, b)), a));
+            // dY·Bᵀ has Y's batch dims, then [m, k].
+            SymDim[]? shape = ys is null || sa is null ? null : [.. ys[..^1], sa[^1]];
+            c.SetDx(0, c.SumToShape(c.B.MatMul(dy, SwapLastTwo(c, b)), a, shape));
         }
 
         if (c.Wants(1))
         {
-            c.SetDx(1, c.SumToShape(c.B.MatMul(SwapLastTwo(c, a), dy), b));
+            // Aᵀ·dY has Y's batch dims, then [k, n].
+            SymDim[]? shape = ys is null || sb is null ? null : [.. ys[..^2], sb[^2], sb[^1]];
+            c.SetDx(1, c.SumToShape(c.B.MatMul(SwapLastTwo(c, a), dy), b, shape));
         }
     }
 

@@ -20,8 +20,8 @@ internal static partial class GradientRules
         t["ReduceL2"] = c => Reduce(c, (dy, y) => c.B.Mul(dy, c.B.Div(c.X(0), y())));
         t["ReduceSumSquare"] = c => Reduce(c, (dy, _) => c.B.Mul(dy, c.B.Mul(c.X(0), c.Scalar(2f))));
         t["ReduceLogSumExp"] = c => Reduce(c, (dy, y) => c.B.Mul(dy, c.B.Exp(c.B.Sub(c.X(0), y()))));
-        t["ReduceMax"] = c => Reduce(c, (dy, y) => c.B.Where(c.B.Equal(c.X(0), y()), dy, c.Scalar(0f)));
-        t["ReduceMin"] = c => Reduce(c, (dy, y) => c.B.Where(c.B.Equal(c.X(0), y()), dy, c.Scalar(0f)));
+        t["ReduceMax"] = c => Reduce(c, (dy, y) => c.Select(c.B.Equal(c.X(0), y()), dy, 0f));
+        t["ReduceMin"] = c => Reduce(c, (dy, y) => c.Select(c.B.Equal(c.X(0), y()), dy, 0f));
     }
 
     // Before opset 13 Softmax flattens at `axis`; that equals the per-axis form only for the last axis.

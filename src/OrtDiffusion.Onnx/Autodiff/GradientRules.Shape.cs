@@ -189,7 +189,7 @@ internal static partial class GradientRules
         var dataShape = c.B.Shape(data);
         var depth = c.B.Gather(dataShape, c.B.Ints(axis));
         var onOff = c.FloatType == ElementType.Float ? c.B.Constant([0f, 1f], 2) : c.B.Cast(c.B.Constant([0f, 1f], 2), c.FloatType);
-        var oneHot = c.B.Reshape(c.B.Op("OneHot", [c.X(1), depth, onOff], Attr.Int("axis", -1)), c.B.Concat(0, c.B.Ints(-1), depth));
+        var oneHot = c.B.Op("OneHot", [c.B.Reshape(c.X(1), -1), depth, onOff], Attr.Int("axis", -1)); // [k, D]
 
         // dY: [pre…, idx…, post…] → [idx…, pre…, post…] → [k, rest].
         var dyRank = rank - 1 + indicesRank;

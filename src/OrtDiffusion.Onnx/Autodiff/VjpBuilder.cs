@@ -21,6 +21,33 @@ public static class VjpBuilder
     /// <summary>The suffix of cotangent inputs and gradient outputs.</summary>
     public const string GradSuffix = "_grad";
 
+    /// <summary>Changes whenever built graphs would differ; part of the cache key of saved VJP models.</summary>
+    public const string Version = "1";
+
+    /// <summary>
+    /// The nodes without a gradient rule on the paths from <paramref name="input"/> to the model's outputs
+    /// (or to <paramref name="output"/> only): what <see cref="Build"/> would refuse.
+    /// </summary>
+    public static IReadOnlyList<UnsupportedNode> FindUnsupported(OnnxModel model, string input, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var graph = model.Graph;
+        var opset = model.OpsetVersion() ?? 0;
+        var shapes = ShapeInference.Run(graph, opset);
+        var needed = new bool[graph.Node.Count];
+        foreach (var o in graph.Output.Where(o => output is null || o.Name == output))
+        {
+            var forOutput = NeededNodes(graph, o.Name);
+            for (var i = 0; i < needed.Length; i++)
+            {
+                needed[i] |= forOutput[i];
+            }
+        }
+
+        var active = ActiveValues(graph, shapes, [input], needed);
+        return MissingRules(graph, needed, active, model);
+    }
+
     /// <summary>Builds the VJP of <paramref name="output"/> with respect to <paramref name="wrt"/>.</summary>
     /// <exception cref="ArgumentException">The output or an input does not exist, or is not floating point.</exception>
     /// <exception cref="UnsupportedOperatorsException">Operators on the path have no gradient rule.</exception>
@@ -45,7 +72,7 @@ public static class VjpBuilder
         statistics.ForwardNodes = builder.Graph.Node.Count;
         var forwardCount = builder.Graph.Node.Count;
 
-        var outputInfo = graph.Output.Single(o => o.Name == output);
+        var outputInfo = DeclaredOrInferred(graph.Output.Single(o => o.Name == output), shapes);
         var seed = builder.Input(output + GradSuffix, ValueInfos.ElementTypeOf(outputInfo), ValueInfos.ShapeOf(outputInfo) ?? []);
         if (ValueInfos.ShapeOf(outputInfo) is null)
         {
@@ -154,6 +181,19 @@ public static class VjpBuilder
         return new VjpResult(OnnxModel.FromProto(proto, model.FilePath), statistics);
     }
 
+    // The output's declared type and shape, or the inferred shape when the graph declares none, so the
+    // cotangent input can be checked by shape at run time.
+    private static ValueInfoProto DeclaredOrInferred(ValueInfoProto declared, ShapeInference shapes)
+    {
+        if (ValueInfos.ShapeOf(declared) is not null || shapes[declared.Name].Shape is not { } inferred)
+        {
+            return declared;
+        }
+
+        var dims = inferred.Select(d => shapes.Dims.Resolve(d)).Select(d => d.IsFixed ? Dim.Fixed(d.FixedValue) : Dim.Symbolic(shapes.Dims.Describe(d))).ToArray();
+        return ValueInfos.Tensor(declared.Name, ValueInfos.ElementTypeOf(declared), dims);
+    }
+
     private static void Validate(GraphProto graph, ShapeInference shapes, string label, string output, IReadOnlyList<string> wrt)
     {
         var outputInfo = graph.Output.FirstOrDefault(o => o.Name == output)
@@ -256,6 +296,15 @@ public static class VjpBuilder
 
     private static void CheckRules(GraphProto graph, bool[] needed, HashSet<string> active, string label, OnnxModel model)
     {
+        var missing = MissingRules(graph, needed, active, model);
+        if (missing.Count > 0)
+        {
+            throw new UnsupportedOperatorsException(label, missing);
+        }
+    }
+
+    private static List<UnsupportedNode> MissingRules(GraphProto graph, bool[] needed, HashSet<string> active, OnnxModel model)
+    {
         var missing = new List<UnsupportedNode>();
         for (var n = 0; n < graph.Node.Count; n++)
         {
@@ -273,10 +322,7 @@ public static class VjpBuilder
             }
         }
 
-        if (missing.Count > 0)
-        {
-            throw new UnsupportedOperatorsException(label, missing);
-        }
+        return missing;
     }
 
     private static void PruneForward(GraphProto graph, bool[] needed, string output)
