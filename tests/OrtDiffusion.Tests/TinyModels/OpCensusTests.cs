@@ -168,6 +168,24 @@ public sealed class OpCensusTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(ZooModels.Opsets), MemberType = typeof(ZooModels))]
+    public void The_differentiator_has_a_rule_for_every_node_on_the_paths_the_library_differentiates(int opset)
+    {
+        var m = ZooModels.All(new TinyZooOptions { Opset = opset });
+        (string Model, string Input, string Output)[] paths =
+        [
+            ("unet", "encoder_hidden_states", "out_sample"), ("unet", "sample", "out_sample"),
+            ("vae_decoder", "latent_sample", "sample"), ("vae_encoder", "sample", "latent_parameters"),
+            ("rewards/clip/model", "images", "score"), ("rewards/aesthetic/model", "images", "score"),
+        ];
+        foreach (var (model, input, output) in paths)
+        {
+            var missing = OrtDiffusion.Onnx.Autodiff.VjpBuilder.FindUnsupported(m[model], input, output);
+            Assert.True(missing.Count == 0, $"{model} d{output}/d{input}: {string.Join("; ", missing)}");
+        }
+    }
+
     [Fact]
     public void Node_names_follow_torch_export_scopes()
     {
