@@ -54,6 +54,43 @@ public static class VjpCache
         return path;
     }
 
+    /// <summary>
+    /// Returns up-to-date split VJP models (forward with residuals, backward) for <paramref name="modelPath"/>,
+    /// building and saving both beside it when missing or stale.
+    /// </summary>
+    public static SplitVjpFiles GetOrBuildSplit(string modelPath, string output, IReadOnlyList<string> wrt, Action<VjpStatistics>? built = null)
+    {
+        if (!File.Exists(modelPath))
+        {
+            throw new FileNotFoundException($"ONNX model file '{modelPath}' does not exist.", modelPath);
+        }
+
+        var key = Key(modelPath, output, wrt) + "|split";
+        var combined = PathFor(modelPath, output, wrt);
+        var forwardPath = combined[..^".onnx".Length] + ".forward.onnx";
+        var backwardPath = combined[..^".onnx".Length] + ".backward.onnx";
+        if (!(File.Exists(forwardPath) && File.Exists(backwardPath) && StoredKey(forwardPath) == key && StoredKey(backwardPath) == key))
+        {
+            var split = SplitVjp.Build(OnnxModel.Load(modelPath), output, wrt);
+            foreach (var part in new[] { split.Forward, split.Backward })
+            {
+                part.Proto.MetadataProps.Add(new StringStringEntryProto { Key = KeyProperty, Value = key });
+            }
+
+            split.Backward.Save(backwardPath);
+            split.Forward.Save(forwardPath);
+            built?.Invoke(split.Statistics);
+        }
+
+        var forward = OnnxModel.Load(forwardPath).Graph;
+        var backward = OnnxModel.Load(backwardPath).Graph;
+        var residuals = forward.Output.Skip(1).Select(o => o.Name).ToList();
+        var residualSet = residuals.ToHashSet(StringComparer.Ordinal);
+        var backwardInputs = backward.Input.Select(i => i.Name)
+            .Where(n => !residualSet.Contains(n) && n != output + VjpBuilder.GradSuffix && backward.Initializer.All(t => t.Name != n)).ToList();
+        return new SplitVjpFiles(forwardPath, backwardPath, residuals, backwardInputs);
+    }
+
     /// <summary>The cache key: forward file hash, output, inputs and builder version.</summary>
     public static string Key(string modelPath, string output, IReadOnlyList<string> wrt)
     {
@@ -77,3 +114,10 @@ public static class VjpCache
     private static string Sanitise(string name) =>
         new([.. name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' ? ch : '_')]);
 }
+
+/// <summary>Where a split VJP's two models live and what crosses between them.</summary>
+/// <param name="ForwardPath">The forward model with residual outputs.</param>
+/// <param name="BackwardPath">The backward model.</param>
+/// <param name="Residuals">The forward model's outputs after the first, fed to the backward model by name.</param>
+/// <param name="BackwardInputs">Original forward inputs the backward model also reads.</param>
+public sealed record SplitVjpFiles(string ForwardPath, string BackwardPath, IReadOnlyList<string> Residuals, IReadOnlyList<string> BackwardInputs);

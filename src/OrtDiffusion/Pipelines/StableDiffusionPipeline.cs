@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using OrtDiffusion.Imaging;
+using OrtDiffusion.Models;
+using OrtDiffusion.Randomness;
+using OrtDiffusion.Runtime;
+using OrtDiffusion.Schedulers;
+using OrtDiffusion.Tensors;
+
+namespace OrtDiffusion.Pipelines;
+
+/// <summary>
+/// Stable Diffusion v1.5 text-to-image and image-to-image on ONNX Runtime: prompts → embeddings → a seeded,
+/// torch-identical initial noise → the scheduler's sampling loop with classifier-free guidance → the VAE decoder.
+/// The noise predictor is pluggable, which is how DATE changes the conditional embedding during sampling.
+/// </summary>
+public sealed class StableDiffusionPipeline : IDisposable
+{
+    private readonly Dictionary<(string Prompt, bool Padded), PromptEncoding> encodings = new();
+    private readonly bool ownsModel;
+
+    /// <summary>Wraps an opened model (the caller keeps ownership).</summary>
+    public StableDiffusionPipeline(StableDiffusionModel model)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+    }
+
+    private StableDiffusionPipeline(StableDiffusionModel model, bool owns)
+        : this(model)
+    {
+        ownsModel = owns;
+    }
+
+    /// <summary>The model.</summary>
+    public StableDiffusionModel Model { get; }
+
+    /// <summary>Opens the model folder and a pipeline over it (disposing the pipeline closes the model).</summary>
+    public static StableDiffusionPipeline Load(string folder, ExecutionOptions? options = null) =>
+        new(StableDiffusionModel.Load(folder, options), owns: true);
+
+    /// <summary>The encoder output for <paramref name="prompt"/> (cached per prompt).</summary>
+    public PromptEncoding EncodePrompt(string prompt, bool padded = true)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        if (!encodings.TryGetValue((prompt, padded), out var encoding))
+        {
+            encoding = Model.TextEncoder.Encode(prompt, padded);
+            encodings[(prompt, padded)] = encoding;
+        }
+
+        return encoding;
+    }
+
+    /// <summary>The conditional and unconditional embeddings of a prompt pair, repeated for the batch.</summary>
+    public PromptEmbeddings EncodePrompts(string prompt, string negativePrompt, int batchSize)
+    {
+        var conditional = EncodePrompt(prompt).Embedding;
+        var unconditional = EncodePrompt(negativePrompt ?? string.Empty).Embedding;
+        return PromptEmbeddings.ForBatch(conditional, unconditional, batchSize);
+    }
+
+    /// <summary>A fresh scheduler for one run: the named one, or the model's own configuration.</summary>
+    public IScheduler CreateScheduler(string? name, int steps, float eta = 0f)
+    {
+        var scheduler = name is null ? SchedulerFactory.Create(Model.SchedulerConfig) : SchedulerFactory.Create(name, Model.SchedulerConfig);
+        if (scheduler is DdimScheduler ddim)
+        {
+            ddim.Eta = eta;
+        }
+        else if (eta != 0f)
+        {
+            throw new ArgumentException($"η applies to DDIM only, not to {SchedulerFactory.ClassNameOf(scheduler.Kind)}.", nameof(eta));
+        }
+
+        scheduler.SetTimesteps(steps);
+        return scheduler;
+    }
+
+    /// <summary>Generates images for <paramref name="request"/>.</summary>
+    /// <param name="request">Prompts, settings, seed, size and optional starts.</param>
+    /// <param name="predictor">The noise predictor (CFG by default; DATE supplies its own).</param>
+    /// <param name="onStep">Called after every step with the latents and x̄₀.</param>
+    /// <param name="progress">Receives one report per step.</param>
+    /// <param name="cancellationToken">Stops the run between (and inside) model calls; nothing partial is returned.</param>
+    public GenerationResult Generate(
+        GenerationRequest request,
+        INoisePredictor? predictor = null,
+        StepCallback? onStep = null,
+        IProgress<GenerationProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        predictor ??= GuidedNoisePredictor.Instance;
+
+        var truncated = false;
+        PromptEmbeddings embeddings;
+        if (request.Embeddings is { } supplied)
+        {
+            embeddings = supplied.BatchSize == request.BatchSize
+                ? supplied.Clone()
+                : PromptEmbeddings.ForBatch(supplied.Conditional, supplied.Unconditional, request.BatchSize);
+        }
+        else
+        {
+            embeddings = EncodePrompts(request.Prompt, request.NegativePrompt, request.BatchSize);
+            truncated = EncodePrompt(request.Prompt).Tokens.Truncated;
+        }
+
+        var scheduler = CreateScheduler(request.Scheduler, request.Steps, request.Eta);
+        long[] latentShape = [request.BatchSize, Model.Unet.InChannels, request.Height / 8, request.Width / 8];
+        var generator = new TorchGenerator(request.Seed);
+        using var runOptions = new RunOptions();
+        using var registration = runOptions.CancelOn(cancellationToken);
+        var context = new DenoisingContext(Model.Unet, scheduler, embeddings, request.GuidanceScale, latentShape, runOptions, cancellationToken);
+
+        var start = PrepareLatents(request, scheduler, generator, context, latentShape, runOptions);
+        var guided = new float[context.Latents.Length];
+        var original = new float[context.Latents.Length];
+        var noise = new TorchNoiseSource(generator);
+        var total = scheduler.Timesteps.Count - start;
+        for (var i = start; i < scheduler.Timesteps.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            context.StepIndex = i;
+            context.Timestep = scheduler.Timesteps[i];
+            scheduler.ScaleModelInput(context.Latents, context.ModelInput, i);
+            predictor.Predict(context, guided);
+            scheduler.Step(guided, i, context.Latents, context.Latents, original, request.BatchSize, noise);
+            onStep?.Invoke(new StepSnapshot(i, context.Timestep, context.Latents, original, latentShape));
+            progress?.Report(new GenerationProgress(i - start + 1, total, context.Timestep));
+        }
+
+        if (!FloatTensor.AllFinite(context.Latents))
+        {
+            throw new InvalidOperationException("Sampling produced non-finite latents; check the model and the settings.");
+        }
+
+        var latents = new FloatTensor(context.Latents, latentShape);
+        cancellationToken.ThrowIfCancellationRequested();
+        var images = Model.VaeDecoder.Decode(latents, runOptions);
+        var parameters = Describe(request, scheduler);
+        return new GenerationResult(images, latents, embeddings, parameters, clock.Elapsed, context.UnetCalls, truncated);
+    }
+
+    /// <summary>Closes the model when this pipeline opened it.</summary>
+    public void Dispose()
+    {
+        if (ownsModel)
+        {
+            Model.Dispose();
+        }
+    }
+
+    // Fills the context's latents; returns the first step to run.
+    private int PrepareLatents(GenerationRequest request, IScheduler scheduler, TorchGenerator generator, DenoisingContext context, long[] shape, RunOptions runOptions)
+    {
+        if (request.InitImage is { } image)
+        {
+            var encoder = Model.VaeEncoder ?? throw new InvalidOperationException($"Image-to-image needs a VAE encoder; '{Model.Folder}' has no vae_encoder/model.onnx.");
+            if (image.Shape.Length != 4 || image.Shape[1] != 3 || image.Shape[2] != request.Height || image.Shape[3] != request.Width)
+            {
+                throw new ArgumentException($"The init image {FloatTensor.ShapeText(image.Shape)} must be [1 or batch, 3, {request.Height}, {request.Width}] (resize it to the requested size first).");
+            }
+
+            var batched = image.BatchSize == request.BatchSize ? image : FloatTensor.Concat([.. Enumerable.Repeat(image, request.BatchSize)]);
+            var clean = encoder.Encode(batched, runOptions);
+            if (request.Strength == 0f)
+            {
+                clean.Data.CopyTo(context.Latents, 0);
+                return scheduler.Timesteps.Count; // nothing to denoise: the encoded image is the result
+            }
+
+            var start = scheduler.GetTimestepIndexForStrength(request.Strength);
+            var noise = generator.Randn([.. shape.Select(d => (int)d)]);
+            scheduler.AddNoise(clean.Data, noise, start, context.Latents);
+            return start;
+        }
+
+        float[] initial;
+        if (request.InitialLatents is { } given)
+        {
+            if (!given.Shape.SequenceEqual(shape))
+            {
+                throw new ArgumentException($"The initial latents {FloatTensor.ShapeText(given.Shape)} must be {FloatTensor.ShapeText(shape)} for a {request.BatchSize}×{request.Width}×{request.Height} request.");
+            }
+
+            initial = given.Data;
+        }
+        else
+        {
+            initial = generator.Randn([.. shape.Select(d => (int)d)]);
+        }
+
+        TensorPrimitives.Multiply(initial, scheduler.InitNoiseSigma, context.Latents);
+        return 0;
+    }
+
+    private GenerationParameters Describe(GenerationRequest request, IScheduler scheduler)
+    {
+        var extra = new List<KeyValuePair<string, string>>();
+        if (request.InitImage is not null)
+        {
+            extra.Add(KeyValuePair.Create("Denoising strength", request.Strength.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (request.Eta != 0f)
+        {
+            extra.Add(KeyValuePair.Create("Eta", request.Eta.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return new GenerationParameters
+        {
+            Prompt = request.Prompt,
+            NegativePrompt = request.NegativePrompt,
+            Steps = request.Steps,
+            Sampler = SamplerName(scheduler.Kind),
+            CfgScale = request.GuidanceScale,
+            Seed = request.Seed,
+            Width = request.Width,
+            Height = request.Height,
+            Model = Model.Name,
+            Extra = extra,
+        };
+    }
+
+    // The names AUTOMATIC1111 writes for these samplers.
+    internal static string SamplerName(SchedulerKind kind) => kind switch
+    {
+        SchedulerKind.Ddim => "DDIM",
+        SchedulerKind.Pndm => "PLMS",
+        SchedulerKind.Lms => "LMS",
+        SchedulerKind.Euler => "Euler",
+        SchedulerKind.DpmSolverMultistep => "DPM++ 2M",
+        _ => kind.ToString(),
+    };
+}
