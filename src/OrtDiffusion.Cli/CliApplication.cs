@@ -25,8 +25,10 @@ internal static class CliApplication
             RunCommand.Create(context),
             GradCommand.Create(context),
             ZooCommand.Create(context),
+            GenerateCommand.Create(context),
         };
-        return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        var writer = new ConsoleTextWriter(console);
+        return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = writer, Error = writer });
     }
 
     /// <summary>Runs a command body; known failures become one clear line on stderr and a non-zero exit code.</summary>
