@@ -26,6 +26,7 @@ internal static class CliApplication
             GradCommand.Create(context),
             ZooCommand.Create(context),
             GenerateCommand.Create(context),
+            DemoCommand.Create(context),
         };
         var writer = new ConsoleTextWriter(console);
         return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = writer, Error = writer });
