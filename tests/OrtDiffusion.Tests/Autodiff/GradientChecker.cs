@@ -25,6 +25,21 @@ internal static class GradientChecker
         var vjp = VjpBuilder.Build(forward, output, wrt);
         using var forwardRunner = OrtRunner.FromModel(forward, folder, "forward.onnx");
         using var vjpRunner = OrtRunner.FromModel(vjp.Model, folder, "forward.vjp.onnx");
+        return Compare(forwardRunner, vjpRunner, vjp.Statistics, output, inputs, wrt, seed, step, coordinates);
+    }
+
+    /// <summary>Checks a model file in place (its VJP is built and cached beside it, sharing external weights).</summary>
+    public static IReadOnlyList<Result> CheckFile(string modelPath, string output, IReadOnlyDictionary<string, object> inputs, IReadOnlyList<string> wrt, float step = 3e-3f, int coordinates = 4)
+    {
+        VjpStatistics statistics = new();
+        var vjpPath = VjpCache.GetOrBuild(modelPath, output, wrt, s => statistics = s);
+        using var forwardRunner = new OrtRunner(modelPath);
+        using var vjpRunner = new OrtRunner(vjpPath);
+        return Compare(forwardRunner, vjpRunner, statistics, output, inputs, wrt, 7, step, coordinates);
+    }
+
+    private static IReadOnlyList<Result> Compare(OrtRunner forwardRunner, OrtRunner vjpRunner, VjpStatistics statistics, string output, IReadOnlyDictionary<string, object> inputs, IReadOnlyList<string> wrt, int seed, float step, int coordinates)
+    {
         var rng = new Random(seed);
 
         var y = forwardRunner.Run(inputs, output)[output];
@@ -87,7 +102,7 @@ internal static class GradientChecker
                 worst = Math.Max(worst, Math.Abs(Numeric(name, unit) - gradient.Data[index]) / scale);
             }
 
-            results.Add(new Result(name, analytic, numeric, relative, worst, vjp.Statistics));
+            results.Add(new Result(name, analytic, numeric, relative, worst, statistics));
         }
 
         return results;
