@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OrtDiffusion.Onnx;
 using OrtDiffusion.Onnx.IO;
+using OrtDiffusion.Rewards;
 using OrtDiffusion.TinyModels;
 
 namespace OrtDiffusion.Tests.TinyModels;
