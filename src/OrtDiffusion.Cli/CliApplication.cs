@@ -24,6 +24,7 @@ internal static class CliApplication
             InfoCommand.Create(context),
             RunCommand.Create(context),
             GradCommand.Create(context),
+            ScoreCommand.Create(context),
         };
         return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }

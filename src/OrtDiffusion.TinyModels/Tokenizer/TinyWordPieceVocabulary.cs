@@ -15,7 +15,7 @@ internal sealed class TinyWordPieceVocabulary
     public const string Separator = "[SEP]";
     public const string Mask = "[MASK]";
 
-    private static readonly string[] Suffixes = ["##s", "##es", "##ed", "##ing", "##er", "##ers", "##est", "##ly", "##y", "##ness", "##ful", "##ish"];
+    private static readonly string[] Suffixes = ["##es", "##ed", "##ing", "##er", "##ers", "##est", "##ly", "##ness", "##ful", "##ish"];
 
     private static readonly Lazy<TinyWordPieceVocabulary> Shared = new(Create);
 
@@ -86,6 +86,11 @@ internal sealed class TinyWordPieceVocabulary
         tokens.AddRange(Suffixes);
 
         var known = tokens.ToHashSet(StringComparer.Ordinal);
+        if (known.Count != tokens.Count)
+        {
+            throw new InvalidOperationException("Internal error: the tiny WordPiece vocabulary repeats a token.");
+        }
+
         var words = TinyClipVocabulary.CorpusLines()
             .SelectMany(BasicWords)
             .Where(w => !known.Contains(w))

@@ -55,6 +55,9 @@ public abstract class RewardModel : IReward
     /// <summary>How often the text model ran: once per distinct prompt while it stays in the cache.</summary>
     internal int TextModelRuns => prompts.TextModelRuns;
 
+    /// <summary>The prompt's inputs as the reward model receives them (token ids, mask or text features).</summary>
+    internal PromptFeatures EncodePrompt(string prompt) => prompts.Encode(prompt, CancellationToken.None);
+
     /// <summary>How often <c>model.onnx</c> ran.</summary>
     internal int ForwardRuns => Volatile.Read(ref forwardRuns);
 
@@ -168,7 +171,7 @@ public abstract class RewardModel : IReward
     {
         if (!condition)
         {
-            throw new InvalidDataException($"Reward folder '{folder.Path}': a {RewardKinds.Name(folder.Manifest.Kind)} reward needs {needs}.");
+            throw new InvalidDataException($"Reward folder '{folder.Path}': a reward of kind '{RewardKinds.Name(folder.Manifest.Kind)}' needs {needs}.");
         }
 
         return folder;
