@@ -2,6 +2,7 @@ using System.Text.Json;
 using OrtDiffusion.IO;
 using OrtDiffusion.Rewards;
 using OrtDiffusion.Text;
+using Xunit.Abstractions;
 using static OrtDiffusion.Tests.TinyModels.TorchReference;
 
 namespace OrtDiffusion.Tests.Rewards;
@@ -13,7 +14,7 @@ namespace OrtDiffusion.Tests.Rewards;
 /// of Σ_b w_b · score_b with w = [1, −0.5].
 /// </summary>
 [Collection(RewardZooCollection.Name)]
-public sealed class RewardTorchReferenceTests(RewardZooFixture zoo)
+public sealed class RewardTorchReferenceTests(RewardZooFixture zoo, ITestOutputHelper output)
 {
     private static readonly Lazy<JsonElement> Reference = new(() =>
         JsonDocument.Parse(File.ReadAllText(Fixtures.Path("rewards", "rewards_torch_expected.json"))).RootElement);
@@ -35,13 +36,15 @@ public sealed class RewardTorchReferenceTests(RewardZooFixture zoo)
         AssertClose(Floats(expected.GetProperty("score")), result.Scores, 2e-5, $"{kind} VJP score");
         Assert.Equal(images.Shape, result.ImageGradient.Shape);
 
-        // Gradient entries are small (~1e-4); compare to 1e-3 of the largest torch entry plus 1 % of each entry.
+        // Entries reach ~1e-2; allowed: 1e-4 of the largest torch entry plus 0.1 % of the entry (measured: ≤ 5e-6 of the largest).
         var torch = NpyFile.Read(Fixtures.Path("rewards", $"{RewardKinds.Name(kind)}.image_grad.npy")).ToFloat32();
         var scale = torch.Max(Math.Abs);
         Assert.True(scale > 0, "the torch gradient is zero");
+        var worst = torch.Select((t, i) => Math.Abs(t - result.ImageGradient.Data[i])).Max();
+        output.WriteLine($"{kind}: score error {scores.Select((v, i) => Math.Abs(v - Floats(expected.GetProperty("score"))[i])).Max():E2}, gradient max |error| {worst:E2} = {worst / scale:E2} of the largest entry {scale:E3}");
         for (var i = 0; i < torch.Length; i++)
         {
-            var allowed = (1e-3 * scale) + (1e-2 * Math.Abs(torch[i]));
+            var allowed = (1e-4 * scale) + (1e-3 * Math.Abs(torch[i]));
             Assert.True(Math.Abs(torch[i] - result.ImageGradient.Data[i]) <= allowed, $"{kind} gradient[{i}]: {result.ImageGradient.Data[i]} vs torch {torch[i]} (scale {scale})");
         }
     }
