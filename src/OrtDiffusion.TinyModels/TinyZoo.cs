@@ -1,4 +1,4 @@
-using System.Globalization;
+using OrtDiffusion.Rewards;
 using OrtDiffusion.TinyModels.Layout;
 
 namespace OrtDiffusion.TinyModels;
@@ -17,10 +17,10 @@ public sealed record TinyZooLayout(string Root, string StableDiffusion, IReadOnl
 public static class TinyZoo
 {
     /// <summary>Version of the zoo's content; bumped whenever a model, config or tokenizer changes.</summary>
-    public const string Version = "1";
+    public const string Version = "2";
 
     /// <summary>The rewards the zoo builds.</summary>
-    public static IReadOnlyList<RewardKind> BuiltRewards { get; } = [RewardKind.Clip, RewardKind.Aesthetic];
+    public static IReadOnlyList<RewardKind> BuiltRewards { get; } = [RewardKind.Clip, RewardKind.Aesthetic, RewardKind.ImageReward, RewardKind.HpsV2];
 
     internal const string Producer = "OrtDiffusion.TinyModels";
 
@@ -38,15 +38,15 @@ public static class TinyZoo
         return Path.GetFullPath(folder);
     }
 
-    /// <summary>Writes a reward folder (<c>reward.json</c>, <c>model.onnx</c>, and the text side for CLIP score).</summary>
+    /// <summary>Writes a reward folder (<c>reward.json</c>, <c>model.onnx</c>, and the text side: tokenizer, text model).</summary>
     /// <returns>The folder's full path.</returns>
-    /// <exception cref="NotSupportedException">The zoo does not build this reward yet.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="kind"/> is not a kind the zoo builds.</exception>
     public static string WriteReward(string folder, RewardKind kind, TinyZooOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!BuiltRewards.Contains(kind))
         {
-            throw new NotSupportedException($"The tiny zoo does not build a '{kind}' reward yet; it builds {string.Join(", ", BuiltRewards)}.");
+            throw new NotSupportedException($"The tiny zoo does not build a '{kind}' reward; it builds {string.Join(", ", BuiltRewards)}.");
         }
 
         options ??= TinyZooOptions.Default;
@@ -74,13 +74,6 @@ public static class TinyZoo
         return new TinyZooLayout(Path.GetFullPath(root), sd, rewards);
     }
 
-    /// <summary>The folder name of a reward under <c>rewards/</c>: the manifest's kind string (<c>clip</c>, <c>aesthetic</c>, …).</summary>
-    public static string RewardFolderName(RewardKind kind) => kind switch
-    {
-        RewardKind.Clip => "clip",
-        RewardKind.Aesthetic => "aesthetic",
-        RewardKind.ImageReward => "image_reward",
-        RewardKind.HpsV2 => "hpsv2",
-        _ => ((int)kind).ToString(CultureInfo.InvariantCulture),
-    };
+    /// <summary>The folder name of a reward under <c>rewards/</c>: the manifest's kind string (<c>clip</c>, <c>aesthetic</c>, <c>image_reward</c>, <c>hpsv2</c>).</summary>
+    public static string RewardFolderName(RewardKind kind) => RewardKinds.Name(kind);
 }

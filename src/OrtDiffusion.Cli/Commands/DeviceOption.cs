@@ -10,11 +10,18 @@ internal static class DeviceOption
     {
         Description = "Where to run: cpu, or cuda (needs an ONNX Runtime build with the CUDA provider; see ORTDIFFUSION_ONNXRUNTIME_LIB).",
         DefaultValueFactory = _ => ExecutionDevice.Cpu,
-        CustomParser = r => r.Tokens.Single().Value.ToLowerInvariant() switch
+        CustomParser = r =>
         {
-            "cpu" => ExecutionDevice.Cpu,
-            "cuda" or "gpu" => ExecutionDevice.Cuda,
-            var other => throw new ArgumentException($"--device must be cpu or cuda, not '{other}'."),
+            switch (r.Tokens.Single().Value.ToLowerInvariant())
+            {
+                case "cpu":
+                    return ExecutionDevice.Cpu;
+                case "cuda" or "gpu":
+                    return ExecutionDevice.Cuda;
+                case var other:
+                    r.AddError($"--device must be cpu or cuda, not '{other}'.");
+                    return ExecutionDevice.Cpu;
+            }
         },
     };
 }

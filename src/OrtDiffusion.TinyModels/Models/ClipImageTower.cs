@@ -14,16 +14,15 @@ internal static class ClipImageTower
     public const string Prefix = "vision_model";
 
     /// <summary>
-    /// Resizes the shorter side to <see cref="VisionImageSize"/> keeping the aspect ratio (bilinear, half-pixel;
+    /// Resizes the shorter side to <paramref name="size"/> (default <see cref="VisionImageSize"/>) keeping the aspect ratio (bilinear, half-pixel;
     /// the long side is <c>⌊long · S / short⌋</c> as torchvision computes it), crops the centre square (offsets
     /// <c>⌊(side − S) / 2⌋</c>) and normalises with CLIP's mean and std. Sizes and offsets are computed from the
     /// input's <c>Shape</c>, so one graph takes every image size and the whole chain is differentiable.
     /// </summary>
-    public static Value Preprocess(ExportGraph net, Value images)
+    public static Value Preprocess(ExportGraph net, Value images, long size = VisionImageSize)
     {
         var g = net.G;
         using var _ = g.Scope("preprocess");
-        long size = VisionImageSize;
         var height = net.Dim(images, 2);
         var width = net.Dim(images, 3);
         var shorter = g.Op("Min", [height, width]);

@@ -83,7 +83,7 @@ internal static class ClipTextTower
     /// <c>last_hidden_state[arange(B), input_ids.to(int).argmax(-1)]</c> as traced: the position of the largest id
     /// (EOS is the last vocabulary entry) picks one row of the flattened <c>[B·S, W]</c> states.
     /// </summary>
-    private static Value EosPooling(ExportGraph net, Value last, Value ids)
+    public static Value EosPooling(ExportGraph net, Value last, Value ids)
     {
         var g = net.G;
         var rows = g.Op("Range", [net.I(0), g.Cast(net.Dim(last, 0), ElementType.Int64), net.I(1)]);

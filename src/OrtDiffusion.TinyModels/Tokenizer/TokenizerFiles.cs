@@ -9,7 +9,13 @@ namespace OrtDiffusion.TinyModels.Tokenizer;
 /// <summary>Writes a Hugging Face <c>CLIPTokenizer</c> folder: <c>vocab.json</c>, <c>merges.txt</c>, <c>tokenizer_config.json</c>, <c>special_tokens_map.json</c>.</summary>
 internal static class TokenizerFiles
 {
-    public static void Write(string folder, TinyClipVocabulary vocabulary)
+    /// <summary>OpenCLIP's padding: <c>open_clip.tokenize</c> pads with id 0, which is <c>!</c> in CLIP's vocabulary.</summary>
+    public const string OpenClipPad = "!";
+
+    /// <param name="folder">The tokenizer folder.</param>
+    /// <param name="vocabulary">The vocabulary.</param>
+    /// <param name="padToken">The pad token: <c>&lt;|endoftext|&gt;</c> as SD v1.5 / CLIP, or <see cref="OpenClipPad"/> as OpenCLIP models.</param>
+    public static void Write(string folder, TinyClipVocabulary vocabulary, string padToken = EndOfText)
     {
         Directory.CreateDirectory(folder);
         JsonFile.WriteObject(Path.Combine(folder, "vocab.json"), w =>
@@ -38,7 +44,7 @@ internal static class TokenizerFiles
             w.WriteString("errors", "replace");
             w.WriteNumber("model_max_length", Models.TinyArchitecture.MaxTextLength);
             w.WriteString("name_or_path", "ortdiffusion/tiny-clip");
-            w.WriteString("pad_token", EndOfText);
+            w.WriteString("pad_token", padToken);
             w.WriteString("special_tokens_map_file", "./special_tokens_map.json");
             w.WriteString("tokenizer_class", "CLIPTokenizer");
             AddedToken(w, "unk_token", EndOfText, withType: true);
@@ -48,7 +54,7 @@ internal static class TokenizerFiles
         {
             AddedToken(w, "bos_token", StartOfText, withType: false);
             AddedToken(w, "eos_token", EndOfText, withType: false);
-            w.WriteString("pad_token", EndOfText);
+            w.WriteString("pad_token", padToken);
             AddedToken(w, "unk_token", EndOfText, withType: false);
         });
     }

@@ -3,25 +3,35 @@ using OrtDiffusion.Tensors;
 namespace OrtDiffusion.Rewards;
 
 /// <summary>
-/// A differentiable reward of images for a prompt: images <c>[batch, 3, H, W]</c> in [0, 1] at any size
-/// (resizing and normalisation happen inside the reward's graph, so they are differentiated too).
+/// A differentiable reward of images given a prompt (higher is better): CLIP score, LAION aesthetic, ImageReward,
+/// HPSv2, or a weighted sum of them. Images are <c>[B, 3, H, W]</c> RGB in [0, 1] at any size; the reward resizes,
+/// crops and normalises them itself, inside what it differentiates. The prompt's text side is computed once per
+/// prompt and reused.
 /// </summary>
 public interface IReward : IDisposable
 {
-    /// <summary>A short name for tables and traces.</summary>
+    /// <summary>A short name for tables and logs (the reward folder's name; <c>clip=1,aesthetic=0.05</c> for a sum).</summary>
     string Name { get; }
 
-    /// <summary>One score per image.</summary>
-    float[] Score(FloatTensor images, string prompt, CancellationToken cancellationToken = default);
+    /// <summary>Scores a batch of images against <paramref name="prompt"/>.</summary>
+    /// <param name="images"><c>[B, 3, H, W]</c>, RGB in [0, 1], finite.</param>
+    /// <param name="prompt">The prompt (ignored by rewards without a text side).</param>
+    /// <param name="cancellation">Stops a running model at the next node boundary.</param>
+    /// <returns>One score per image.</returns>
+    /// <exception cref="ArgumentException">The images are not <c>[B, 3, H, W]</c> or hold a non-finite value.</exception>
+    /// <exception cref="NonFiniteRewardException">The reward produced NaN or infinity.</exception>
+    float[] Score(FloatTensor images, string prompt, CancellationToken cancellation = default);
 
     /// <summary>
-    /// The scores and the gradient of Σ_b weights[b]·score_b with respect to the images (same shape), from one
-    /// call of the reward's VJP graph.
+    /// Scores the images and returns the gradient of <c>Σ_b weights[b] · score[b]</c> with respect to the images, from
+    /// one run of the reward's VJP model (the forward pass and the backward pass in one graph, cotangent = weights).
     /// </summary>
-    RewardGradient ScoreWithGradient(FloatTensor images, string prompt, ReadOnlySpan<float> weights, CancellationToken cancellationToken = default);
+    /// <param name="images"><c>[B, 3, H, W]</c>, RGB in [0, 1], finite.</param>
+    /// <param name="prompt">The prompt (ignored by rewards without a text side).</param>
+    /// <param name="weights">Per-image cotangent, length B; empty means all ones.</param>
+    /// <param name="cancellation">Stops a running model at the next node boundary.</param>
+    /// <returns>The unweighted scores and the image gradient (same shape as <paramref name="images"/>).</returns>
+    /// <exception cref="ArgumentException">Bad images, or weights of the wrong length or not finite.</exception>
+    /// <exception cref="NonFiniteRewardException">The reward or its gradient has NaN or infinity.</exception>
+    RewardGradient ScoreWithGradient(FloatTensor images, string prompt, ReadOnlySpan<float> weights = default, CancellationToken cancellation = default);
 }
-
-/// <summary>Scores and the image gradient of a reward.</summary>
-/// <param name="Scores">One score per image.</param>
-/// <param name="ImageGradient">d(Σ weight·score)/d(images), shaped like the images.</param>
-public sealed record RewardGradient(float[] Scores, FloatTensor ImageGradient);

@@ -1,3 +1,4 @@
+using OrtDiffusion.Rewards;
 using OrtDiffusion.Tests.TinyModels;
 using OrtDiffusion.TinyModels;
 using Xunit.Abstractions;

@@ -17,6 +17,9 @@ public sealed class OpCensusTests
         "LayerNormalization", "MatMul", "Mul", "Pad", "Pow", "ReduceMean", "Reshape", "Resize", "Sigmoid", "Sin",
         "Slice", "Softmax", "Sqrt", "Sub", "Transpose", "Unsqueeze",
         "Tanh", "Exp", "Log", "Neg", "Reciprocal", "ReduceSum", "Split", "Gather", "Squeeze", "Flatten", "Where", "Einsum", "Trilu",
+
+        // torch 1.13 writes x / x.norm(dim=-1) and F.normalize with it; the HPSv2 zoo reward uses both forms.
+        "ReduceL2",
     ];
 
     // DESIGN.md's plumbing list.
@@ -178,6 +181,7 @@ public sealed class OpCensusTests
             ("unet", "encoder_hidden_states", "out_sample"), ("unet", "sample", "out_sample"),
             ("vae_decoder", "latent_sample", "sample"), ("vae_encoder", "sample", "latent_parameters"),
             ("rewards/clip/model", "images", "score"), ("rewards/aesthetic/model", "images", "score"),
+            ("rewards/image_reward/model", "images", "score"), ("rewards/hpsv2/model", "images", "score"),
         ];
         foreach (var (model, input, output) in paths)
         {

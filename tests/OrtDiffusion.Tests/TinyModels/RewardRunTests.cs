@@ -1,3 +1,4 @@
+using OrtDiffusion.Rewards;
 using OrtDiffusion.TinyModels;
 using OrtDiffusion.TinyModels.Tokenizer;
 

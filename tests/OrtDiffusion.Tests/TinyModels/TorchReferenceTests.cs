@@ -1,4 +1,5 @@
 using OrtDiffusion.Onnx;
+using OrtDiffusion.Rewards;
 using OrtDiffusion.TinyModels;
 using OrtDiffusion.TinyModels.Building;
 using OrtDiffusion.TinyModels.Models;

@@ -11,6 +11,7 @@ internal static class ZooModels
     public static IReadOnlyDictionary<string, OnnxModel> All(TinyZooOptions options)
     {
         var vocab = TinyClipVocabulary.Default.Size;
+        var wordPiece = TinyWordPieceVocabulary.Default;
         return new Dictionary<string, OnnxModel>(StringComparer.Ordinal)
         {
             ["text_encoder"] = TextEncoderModel.Build(options, vocab),
@@ -20,6 +21,9 @@ internal static class ZooModels
             ["rewards/clip/model"] = RewardModels.BuildClipScore(options),
             ["rewards/clip/text_model"] = RewardModels.BuildClipText(options, vocab),
             ["rewards/aesthetic/model"] = RewardModels.BuildAesthetic(options),
+            ["rewards/image_reward/model"] = ImageRewardModel.Build(options, wordPiece.EmbeddingRows, wordPiece.EncoderTokenId),
+            ["rewards/hpsv2/model"] = HpsV2Models.BuildScore(options),
+            ["rewards/hpsv2/text_model"] = HpsV2Models.BuildText(options, vocab),
         };
     }
 

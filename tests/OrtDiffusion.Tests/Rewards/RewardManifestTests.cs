@@ -1,6 +1,6 @@
-using OrtDiffusion.TinyModels;
+using OrtDiffusion.Rewards;
 
-namespace OrtDiffusion.Tests.TinyModels;
+namespace OrtDiffusion.Tests.Rewards;
 
 public sealed class RewardManifestTests
 {
@@ -14,6 +14,7 @@ public sealed class RewardManifestTests
             TextInputs = [new RewardTextInput("input_ids", RewardTextInputKind.InputIds), new RewardTextInput("attention_mask", RewardTextInputKind.AttentionMask)],
             Tokenizer = new RewardTokenizer { Kind = RewardTokenizerKind.BertWordPiece, MaxLength = 35 },
             Preprocessing = new RewardPreprocessing { ImageSize = 224, Resize = "bicubic", Mean = [0.5, 0.5, 0.5], Std = [0.25, 0.25, 0.25] },
+            ScoreNormalization = RewardScoreNormalization.ImageRewardV1,
         };
         manifest.Save(dir.Path);
         var loaded = RewardManifest.Load(dir.Path);
@@ -22,6 +23,9 @@ public sealed class RewardManifestTests
         Assert.Equal(manifest.Tokenizer, loaded.Tokenizer);
         Assert.Equal(224, loaded.Preprocessing.ImageSize);
         Assert.Equal([0.5, 0.5, 0.5], loaded.Preprocessing.Mean);
+        Assert.Equal(manifest.ScoreNormalization, loaded.ScoreNormalization);
+        Assert.Equal(0.16717362830052426, loaded.ScoreNormalization!.Mean); // ImageReward.py's self.mean, to the last digit
+        Assert.Equal(1.0333394966054072, loaded.ScoreNormalization.Std);
         Assert.Contains("\"kind\": \"image_reward\"", File.ReadAllText(Path.Combine(dir.Path, "reward.json")));
         Assert.Contains("\"kind\": \"bert_wordpiece\"", File.ReadAllText(Path.Combine(dir.Path, "reward.json")));
     }
@@ -36,7 +40,9 @@ public sealed class RewardManifestTests
 
     [Theory]
     [InlineData("{ \"format_version\": 2, \"kind\": \"clip\" }", "format_version 2")]
-    [InlineData("{ \"kind\": \"sharpness\" }", "not valid")]
+    [InlineData("{ \"kind\": \"sharpness\" }", "unknown kind \"sharpness\"; this library knows clip, aesthetic, image_reward, hpsv2")]
+    [InlineData("{ \"model\": \"model.onnx\" }", "has no 'kind'")]
+    [InlineData("{ \"kind\": \"image_reward\", \"score_normalization\": { \"mean\": 0.1, \"std\": 0 } }", "positive std")]
     [InlineData("{ \"kind\": \"clip\", \"text_inputs\": [ { \"name\": \"text_embeds\", \"kind\": \"text_embeds\" } ], \"tokenizer\": { \"kind\": \"clip_bpe\", \"max_length\": 77 } }", "no 'text_model'")]
     [InlineData("{ \"kind\": \"hpsv2\", \"text_inputs\": [ { \"name\": \"input_ids\", \"kind\": \"input_ids\" } ] }", "no 'tokenizer'")]
     [InlineData("{ \"kind\": \"clip\", \"image_input\": \"\" }", "must name")]
