@@ -20,7 +20,7 @@ class CheckFailed(Exception):
     """An exported model disagrees with its torch original (or a file is missing); the message says where."""
 
 
-def parser(description, fp16=True):
+def parser(description, fp16=True, external_data_option=True):
     """An ``argparse`` parser with the options every script shares."""
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, type=Path, help="output folder (created; existing files are replaced)")
@@ -30,9 +30,11 @@ def parser(description, fp16=True):
     if fp16:
         p.add_argument("--fp16", action="store_true",
                        help="export float16 weights and float inputs/outputs (needs --device cuda, as Optimum does)")
-    p.add_argument("--no-external-data", action="store_true",
-                   help="keep weights inside model.onnx when they fit (< 2 GB); by default every model keeps its "
-                        "weights in model.onnx_data beside it, which the VJP models OrtDiffusion builds refer to")
+    if external_data_option:
+        p.add_argument("--no-external-data", action="store_true",
+                       help="keep weights inside model.onnx when they fit (< 2 GB); by default every model keeps "
+                            "its weights in model.onnx_data beside it, which the VJP models OrtDiffusion builds "
+                            "refer to instead of copying them")
     return p
 
 

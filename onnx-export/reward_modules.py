@@ -43,10 +43,11 @@ class ResizeCropNormalize(nn.Module):
     def forward(self, images):
         # shape_as_tensor keeps the sizes symbolic when traced (Shape -> Gather), and is a plain tensor in eager mode.
         hw = operators.shape_as_tensor(images)[2:]
-        short = torch.min(hw)
-        # torchvision: new_short = size, new_long = int(size * long / short); integer floor division is the same
-        # for positive sizes, without float rounding.
-        new_hw = torch.div(hw * self.size, short, rounding_mode="floor")
+        short = torch.minimum(hw[0], hw[1])  # ONNX Min of two scalars (ReduceMin hides the sizes from shape inference)
+        # torchvision: new_short = size, new_long = int(size * long / short); integer division gives the same for
+        # positive sizes, without float rounding. "trunc" exports as a plain Div (+ Casts), whose result OrtDiffusion's
+        # shape inference follows; "floor" adds a sign-correcting Where that hides the sizes from it.
+        new_hw = torch.div(hw * self.size, short, rounding_mode="trunc")
         x = F.interpolate(images, size=(new_hw[0], new_hw[1]), mode=self.mode, align_corners=False)
         # torchvision center_crop: int(round((side - size) / 2.0)); torch.round is half-to-even like Python's round.
         offsets = torch.round((new_hw - self.size).to(torch.float32) / 2.0).to(torch.int64)
@@ -143,9 +144,11 @@ class ImageRewardScore(nn.Module):
 
     def forward(self, images, input_ids, attention_mask):
         image_embeds = self.visual_encoder(self.preprocess(images))
-        batch = image_embeds.shape[0]
-        input_ids = input_ids.expand(batch, -1)
-        attention_mask = attention_mask.expand(batch, -1)
+        # One text row per image by broadcasting against [B, 1] zeros: exports as ConstantOfShape + Add, whose rank
+        # shape inference knows (torch exports expand(B, -1) through a Where that hides the output's rank).
+        rows = torch.zeros_like(image_embeds[:, :1, 0], dtype=input_ids.dtype)
+        input_ids = input_ids + rows
+        attention_mask = attention_mask + rows.to(attention_mask.dtype)
         image_atts = torch.ones(image_embeds.shape[:-1], dtype=torch.long, device=image_embeds.device)
         hidden = self.text_encoder(input_ids, attention_mask, image_embeds, image_atts)
         rewards = self.mlp(hidden[:, 0, :])
