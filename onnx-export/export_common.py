@@ -20,7 +20,7 @@ class CheckFailed(Exception):
     """An exported model disagrees with its torch original (or a file is missing); the message says where."""
 
 
-def parser(description, fp16=True, external_data_option=True):
+def parser(description, fp16=True, external_data_option=True, ortdiff_option=True):
     """An ``argparse`` parser with the options every script shares."""
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", required=True, type=Path, help="output folder (created; existing files are replaced)")
@@ -35,6 +35,10 @@ def parser(description, fp16=True, external_data_option=True):
                        help="keep weights inside model.onnx when they fit (< 2 GB); by default every model keeps "
                             "its weights in model.onnx_data beside it, which the VJP models OrtDiffusion builds "
                             "refer to instead of copying them")
+    if ortdiff_option:
+        p.add_argument("--ortdiff", metavar="PATH",
+                       help="an ortdiff executable: also check that OrtDiffusion can build the gradient graphs it "
+                            "needs from the exported models (ortdiff grad), and fail if it cannot")
     return p
 
 
@@ -332,6 +336,28 @@ def to_pil(images):
 
     arrays = (images.clamp(0, 1) * 255).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
     return [Image.fromarray(a) for a in arrays]  # uint8 H x W x 3 is RGB
+
+
+def check_differentiable(ortdiff, path, output, wrt):
+    """Builds the VJP of ``output`` w.r.t. ``wrt`` with ``ortdiff grad`` (beside the model, as OrtDiffusion caches
+    it, then deleted): fails naming ortdiff's reason when the differentiator cannot. Does nothing without ortdiff."""
+    import re
+    import subprocess
+
+    if not ortdiff:
+        return
+    path = Path(path)
+    vjp = path.parent / (path.stem + ".vjp-check.onnx")
+    try:
+        done = subprocess.run([ortdiff, "grad", "--model", str(path), "--of", output, "--wrt", ",".join(wrt),
+                               "--out", str(vjp)], capture_output=True, text=True)
+    finally:
+        if vjp.exists():
+            vjp.unlink()
+    text = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr).strip()
+    if done.returncode != 0:
+        raise CheckFailed(f"ortdiff cannot differentiate {path} ({output} w.r.t. {', '.join(wrt)}): {text[-800:]}")
+    log(f"  ok  ortdiff grad builds d{output}/d({', '.join(wrt)}) for {path}")
 
 
 # --- folders ------------------------------------------------------------------------------------------------------

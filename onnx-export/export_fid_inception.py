@@ -30,7 +30,7 @@ WEIGHTS_FILE = "pt_inception-2015-12-05-6726825d.pth"
 
 
 def build_parser():
-    p = common.parser(__doc__, fp16=False)
+    p = common.parser(__doc__, fp16=False, ortdiff_option=False)  # FID features are never differentiated
     p.add_argument("--weights", type=Path, help=f"local {WEIGHTS_FILE} instead of downloading it")
     return p
 

@@ -273,6 +273,11 @@ def run(args):
         EXPORTERS[component](ctx, tokenizer)
     common.require_files(out, ["model_index.json", "scheduler/scheduler_config.json", "tokenizer/spiece.model"]
                          + [f"{c}/model.onnx" for c in components])
+    if "transformer" in components:
+        common.check_differentiable(args.ortdiff, out / "transformer" / "model.onnx", "out_sample",
+                                    ["hidden_states", "encoder_hidden_states"])
+    if "vae_decoder" in components:
+        common.check_differentiable(args.ortdiff, out / "vae_decoder" / "model.onnx", "sample", ["latent_sample"])
     for component in components:
         common.log(f"  {component}/model.onnx: external data "
                    f"{common.external_data_files(out / component / 'model.onnx') or 'none'}")

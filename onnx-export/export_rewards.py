@@ -351,6 +351,8 @@ def run(args):
     got_other = common.run_ort(session, dict(zip(names, [other] + text_feeds(3))))["score"]
     common.compare("model.onnx score, 3 x 768x512, a prompt row per image", got_other, want_other, atol=2e-3, rtol=1e-3)
 
+    common.check_differentiable(args.ortdiff, out / "model.onnx", "score", ["images"])
+
     upstream = reward.upstream_scores(images)
     common.compare("torch wrapper vs upstream scoring (own PIL preprocessing)", want.cpu().numpy(), upstream,
                    atol=reward.upstream_tolerance, rtol=0)

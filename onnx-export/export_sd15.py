@@ -146,6 +146,10 @@ def check(args):
             want = pipe.vae.encode(image).latent_dist.parameters
         got = common.run_ort(session, {"sample": image})["latent_parameters"]
         common.compare(f"vae_encoder latent_parameters, image {shape}", got, want, *tol["vae_encoder"])
+    # the gradient paths of DATE and IPGO: reward <- VAE decoder <- UNet (w.r.t. its text conditioning and sample)
+    common.check_differentiable(args.ortdiff, out / "vae_decoder" / "model.onnx", "sample", ["latent_sample"])
+    common.check_differentiable(args.ortdiff, out / "unet" / "model.onnx", "out_sample",
+                                ["sample", "encoder_hidden_states"])
     common.log(f"done: {out} (point ortdiff at it with --model {out})")
 
 
