@@ -4,7 +4,7 @@ Optimum's own exporter, then check every component against diffusers.
 
 The export step is exactly Optimum's command line
   optimum-cli export onnx --model stable-diffusion-v1-5/stable-diffusion-v1-5 --task text-to-image --opset 17 DIR
-  (float16: add --dtype fp16 --device cuda; Optimum before 1.23 spells it --fp16 --device cuda)
+  (float16: add --dtype fp16 --device cuda; Optimum before 1.17 spells it --fp16 --device cuda)
 run through its Python entry point optimum.exporters.onnx.main_export (optimum 1.23.3 signature). The original
 runwayml/stable-diffusion-v1-5 repository was taken down in 2024; stable-diffusion-v1-5/stable-diffusion-v1-5 is
 the maintained mirror with the same files. Any diffusers StableDiffusionPipeline folder or hub id works.
@@ -138,7 +138,7 @@ def check(args):
     session = common.ort_session(out / "vae_encoder" / "model.onnx", device)
     outputs = [o.name for o in session.get_outputs()]
     if "latent_parameters" not in outputs:
-        raise common.CheckFailed(f"vae_encoder outputs {outputs}; an export with 'latent_parameters' (optimum >= 1.14) "
+        raise common.CheckFailed(f"vae_encoder outputs {outputs}; an export with 'latent_parameters' (optimum >= 1.23) "
                                  "is needed: a sampled latent cannot be compared or reproduced")
     for shape in ((1, 3, 512, 512), (1, 3, 384, 640)):
         image = (common.smooth_images(shape[0], shape[2], shape[3], seed=3) * 2 - 1).to(device, dtype)
