@@ -305,7 +305,7 @@ def compare(what, got, want, atol, rtol):
         raise CheckFailed(f"{what}: {int(bad.sum())} of {diff.size} values differ by more than atol={atol} + rtol={rtol}"
                           f"*|torch|; worst at {tuple(int(k) for k in i)}: onnx {got[i]:.6g} vs torch {want[i]:.6g}; "
                           f"max |diff| {worst:.3g}")
-    log(f"  ok  {what}: shape {tuple(got.shape)}, max |onnx - torch| = {worst:.3g} (atol {atol}, rtol {rtol})")
+    log(f"  ok  {what}: shape {tuple(got.shape)}, max |diff| = {worst:.3g} (atol {atol}, rtol {rtol})")
     return worst
 
 

@@ -48,6 +48,7 @@ AESTHETIC_FILE = "sac+logos+ava1-l14-linearMSE.pth"
 HPS_REPO = "xswu/HPSv2"
 PROMPT = "a photo of an astronaut riding a horse on the moon"
 CLIP_LENGTH = 77
+CLIP_TOKENIZER_FILES = ["vocab.json", "merges.txt"]
 IMAGE_REWARD_LENGTH = 35  # ImageReward.score: tokenizer(..., padding="max_length", truncation=True, max_length=35)
 
 
@@ -73,12 +74,14 @@ class Reward:
     """What one kind contributes: the torch modules, the check inputs, the tokenizer and the manifest fields."""
 
     def __init__(self, image_model, text_inputs, manifest, save_tokenizer, upstream_scores, upstream_tolerance,
-                 text_model=None, extra_checks=()):
+                 text_model=None, tokenize_saved=None, tokenizer_files=(), extra_checks=()):
         self.image_model = image_model          # (images, *text_inputs) -> score
         self.text_inputs = text_inputs          # [(name, tensor, dynamic axes)] of model.onnx besides images
         self.text_model = text_model            # input_ids -> text_embeds, or None
         self.manifest = manifest                # kind-specific reward.json fields
         self.save_tokenizer = save_tokenizer    # folder -> None, or None
+        self.tokenize_saved = tokenize_saved    # (tokenizer folder, prompts) -> input_ids for text_model, or None
+        self.tokenizer_files = list(tokenizer_files)  # what save_tokenizer must have written, relative to the folder
         self.upstream_scores = upstream_scores  # (images in [0, 1]) -> upstream scores [B], or None
         self.upstream_tolerance = upstream_tolerance
         self.extra_checks = extra_checks        # callables run after the exports
@@ -93,6 +96,13 @@ def clip_tower(args, device):
     tokenizer = CLIPTokenizer.from_pretrained(args.clip_model)
     processor = CLIPImageProcessor.from_pretrained(args.clip_model)
     return model, tokenizer, processor
+
+
+def saved_clip_ids(folder, prompts, device):
+    """Token ids from the tokenizer files written into the reward folder (so the check covers those files)."""
+    from transformers import CLIPTokenizer
+
+    return clip_ids(CLIPTokenizer.from_pretrained(str(folder)), prompts, device)
 
 
 def clip_ids(tokenizer, prompts, device):
@@ -125,6 +135,8 @@ def build_clip(args, device):
         text_model=text_model,
         manifest=two_tower_manifest("clip", size, args, {"model": args.clip_model}),
         save_tokenizer=lambda folder: tokenizer.save_pretrained(str(folder)),
+        tokenize_saved=lambda folder, prompts: saved_clip_ids(folder, prompts, device),
+        tokenizer_files=CLIP_TOKENIZER_FILES,
         upstream_scores=upstream,
         upstream_tolerance=0.02,
     )
@@ -208,6 +220,7 @@ def build_image_reward(args, device):
             "source": {"checkpoint": str(args.image_reward_checkpoint)},
         },
         save_tokenizer=lambda folder: model.blip.tokenizer.save_pretrained(str(folder)),
+        tokenizer_files=["vocab.txt"],
         upstream_scores=upstream,
         upstream_tolerance=0.05,
         extra_checks=(same_as_score_gard,),
@@ -272,6 +285,8 @@ def build_hpsv2(args, device):
             "model": "open_clip ViT-H-14", "checkpoint": str(args.hps_checkpoint or f"{HPS_REPO}/{hps_version_map[args.hps_version]}"),
             "tokenizer_from": args.clip_model}),
         save_tokenizer=lambda folder: hf_tokenizer.save_pretrained(str(folder)),
+        tokenize_saved=lambda folder, prompts: saved_clip_ids(folder, prompts, device),
+        tokenizer_files=CLIP_TOKENIZER_FILES,
         upstream_scores=upstream,
         upstream_tolerance=0.02,
         extra_checks=(same_tokens,),
@@ -311,10 +326,16 @@ def run(args):
     common.log(f"building the {args.kind} reward on {device}")
     reward = BUILDERS[args.kind](args, device)
     external = not args.no_external_data
+    files = ["reward.json", "model.onnx"]
+    if reward.save_tokenizer is not None:
+        reward.save_tokenizer(out / "tokenizer")
+        files += [f"tokenizer/{name}" for name in reward.tokenizer_files]
+        common.require_files(out, files[2:])
 
     text_embeds = None
     if reward.text_model is not None:
-        ids = reward_text_ids(reward, args, device)
+        files.append("text_model.onnx")
+        ids = reward.tokenize_saved(out / "tokenizer", [args.prompt, ""])
         with torch.no_grad():
             want_text = reward.text_model(ids)
         common.log("exporting text_model.onnx")
@@ -350,7 +371,6 @@ def run(args):
         want_other = reward.image_model(other, *text_feeds(3))
     got_other = common.run_ort(session, dict(zip(names, [other] + text_feeds(3))))["score"]
     common.compare("model.onnx score, 3 x 768x512, a prompt row per image", got_other, want_other, atol=2e-3, rtol=1e-3)
-
     common.check_differentiable(args.ortdiff, out / "model.onnx", "score", ["images"])
 
     upstream = reward.upstream_scores(images)
@@ -359,29 +379,11 @@ def run(args):
     for check in reward.extra_checks:
         check()
 
-    files = ["reward.json", "model.onnx"]
-    if reward.text_model is not None:
-        files.append("text_model.onnx")
-    if reward.save_tokenizer is not None:
-        reward.save_tokenizer(out / "tokenizer")
-        files += ["tokenizer/vocab.json", "tokenizer/merges.txt"] if args.kind in ("clip", "hpsv2") else ["tokenizer/vocab.txt"]
     common.write_json(out / "reward.json", manifest(reward, args))
     common.require_files(out, files)
     for model_file in [f for f in files if f.endswith(".onnx")]:
         common.log(f"  {model_file}: external data {common.external_data_files(out / model_file) or 'none'}")
     common.log(f"done: {out} (point ortdiff at it with --reward {out})")
-
-
-def reward_text_ids(reward, args, device):
-    """The prompt's CLIP BPE ids (two rows: the prompt and the empty prompt) from the tokenizer copied into the folder."""
-    import tempfile
-
-    from transformers import CLIPTokenizer
-
-    with tempfile.TemporaryDirectory() as folder:
-        reward.save_tokenizer(folder)
-        tokenizer = CLIPTokenizer.from_pretrained(folder)
-    return clip_ids(tokenizer, [args.prompt, ""], device)
 
 
 def manifest(reward, args):

@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 SCRIPTS = ["export_sd15.py", "export_rewards.py", "export_pixart.py", "export_fid_inception.py"]
-MODULES = ["export_common.py", "reward_modules.py", "pixart_modules.py", "selfcheck.py"]
+MODULES = ["export_common.py", "reward_modules.py", "pixart_modules.py", "selfcheck.py", "selfcheck_fakes.py"]
 
 
 class Skip(Exception):
@@ -534,6 +534,80 @@ def check_compare_rule():
     return "passes within tolerance; fails on distance, NaN and shape"
 
 
+def dry_runs(work, ort, runner):
+    """The scripts' own run() with the upstream packages replaced by selfcheck_fakes (see there)."""
+    import json
+
+    import selfcheck_fakes as fakes
+
+    saved = {name: sys.modules.get(name) for name in ("onnxruntime", "transformers", "diffusers", "pytorch_fid",
+                                                      "pytorch_fid.inception")}
+    if not ort.python:
+        if ort.ortdiff is None:
+            for name in ("export_rewards", "export_pixart (1024-style)", "export_pixart (512-style)",
+                         "export_fid_inception"):
+                runner.check(f"dry run {name}", lambda: (_ for _ in ()).throw(Skip("no ONNX Runtime")))
+            return
+        sys.modules["onnxruntime"] = fakes.onnxruntime_shim(ort.ortdiff)
+    ortdiff = ["--ortdiff", ort.ortdiff] if ort.ortdiff else []
+    try:
+        def rewards():
+            import export_rewards
+
+            export_rewards.BUILDERS["clip"] = fakes.stand_in_reward
+            out = Path(work) / "dry" / "reward-clip"
+            export_rewards.run(export_rewards.build_parser().parse_args(
+                ["--kind", "clip", "--out", str(out)] + ortdiff))
+            manifest = json.loads((out / "reward.json").read_text())
+            assert manifest["format_version"] == 1 and manifest["kind"] == "clip", manifest
+            assert manifest["text_model"]["model"] == "text_model.onnx" and manifest["tokenizer"]["max_length"] == 77
+            assert manifest["preprocessing"]["image_size"] == 224 and manifest["preprocessing"]["in_graph"] is True
+            assert graph_dims(out / "text_model.onnx") == {"input_ids": ["batch_size", 77],
+                                                           "text_embeds": ["batch_size", 12]}
+            return "reward.json, model.onnx, text_model.onnx, tokenizer/ written and checked"
+
+        def pixart(with_size):
+            import export_pixart
+
+            fakes.install_pixart_fakes(sample_size=16, with_size=with_size)
+            model = fakes.fake_model_folder(Path(work) / "dry" / f"pixart-model-{with_size}")
+            out = Path(work) / "dry" / f"pixart-{with_size}"
+            export_pixart.run(export_pixart.build_parser().parse_args(
+                ["--model", str(model), "--out", str(out), "--max-sequence-length", "24"] + ortdiff))
+            dims = graph_dims(out / "transformer" / "model.onnx")
+            want = {"hidden_states": ["batch_size", 4, "height", "width"], "timestep": ["batch_size"],
+                    "encoder_hidden_states": ["batch_size", "sequence_length", 32],
+                    "encoder_attention_mask": ["batch_size", "sequence_length"],
+                    "out_sample": ["batch_size", 8, "height", "width"]}
+            if with_size:
+                want.update({"resolution": ["batch_size", 2], "aspect_ratio": ["batch_size", 1]})
+            assert dims == want, f"{dims} != {want}"
+            for name in ("text_encoder", "transformer", "vae_decoder", "vae_encoder"):
+                assert (out / name / "config.json").is_file(), name
+            return f"4 networks exported and checked, transformer inputs {sorted(dims)}"
+
+        def fid():
+            import export_fid_inception
+
+            fakes.install_fid_fake()
+            out = Path(work) / "dry" / "fid"
+            export_fid_inception.run(export_fid_inception.build_parser().parse_args(["--out", str(out)]))
+            assert graph_dims(out / "model.onnx") == {"images": ["batch_size", 3, "height", "width"],
+                                                      "features": ["batch_size", 2048]}
+            return "model.onnx + fid.json written and checked"
+
+        runner.check("dry run export_rewards (stand-in CLIP-like reward)", rewards)
+        runner.check("dry run export_pixart (1024-style, size conditions)", lambda: pixart(True))
+        runner.check("dry run export_pixart (512-style)", lambda: pixart(False))
+        runner.check("dry run export_fid_inception", fid)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ortdiff", help="path of the ortdiff executable (default: the repository's bin/ folder, or PATH)")
@@ -555,6 +629,7 @@ def main():
         runner.check("preprocessing exported: ONNX Runtime vs torch", lambda: check_preprocess_onnx(work, ort))
         check_rewards(work, ort, runner)
         check_pixart_patch_embed(work, ort, runner)
+        dry_runs(work, ort, runner)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
