@@ -31,8 +31,8 @@ checks (a failed one prints CHECK FAILED and exits with status 1)
 needs (float32 / float16)
   disk: hub download 23 GB (T5 fp32 19 GB, transformer 2.4 GB, VAE 0.3 GB); output 22 GB / 11 GB; scratch
         space for the largest network again while it is written (the export goes through a temporary folder).
-  RAM:  the T5 export holds the model and torch's serialised copy: 64 GB recommended for fp32
-        (about 45 GB peak), 32 GB for fp16; the other networks need under 16 GB.
+  RAM:  the T5 export holds the model and torch's serialised copy (about 2 x 19 GB): 64 GB recommended for
+        fp32, 32 GB for fp16; the other networks need under 16 GB. (Estimates from the parameter counts.)
   --fp16 needs a CUDA GPU (24 GB for T5 in fp16) and onnxruntime-gpu.
 
 examples

@@ -25,7 +25,8 @@ checks (a failed one prints CHECK FAILED and exits with status 1)
     batch size / latent size exercises the symbolic axes): |onnx - torch| <= atol + rtol |torch| with
     atol = rtol = 1e-3 (text encoder, UNet: 2e-3, VAE: 2e-3) in float32 and 3e-2 (VAE 5e-2) in float16.
 
-needs: ~10 GB disk for the hub download and the export (fp32), ~16 GB RAM; --fp16 needs a CUDA GPU and onnxruntime-gpu.
+needs: about 5.5 GB of downloads and 4.3 GB of output (fp32; 2.2 GB fp16), 16 GB RAM (estimates);
+       --fp16 needs a CUDA GPU and onnxruntime-gpu.
 
 example
   python onnx-export/export_sd15.py --out models/sd15
