@@ -115,8 +115,12 @@ class OnnxRunner:
         return out
 
 
-def find_ortdiff(given):
+def find_ortdiff(given, disabled=False):
+    if disabled:
+        return None
     if given:
+        if not Path(given).is_file():
+            sys.exit(f"error: --ortdiff {given} does not exist")
         return given
     repo = HERE.parent
     for configuration in ("Release", "Debug"):
@@ -611,9 +615,10 @@ def dry_runs(work, ort, runner):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ortdiff", help="path of the ortdiff executable (default: the repository's bin/ folder, or PATH)")
+    p.add_argument("--no-ortdiff", action="store_true", help="do not use ortdiff even if one is built")
     p.add_argument("--keep", type=Path, help="keep the exported models in this folder")
     args = p.parse_args()
-    ort = OnnxRunner(find_ortdiff(args.ortdiff))
+    ort = OnnxRunner(find_ortdiff(args.ortdiff, args.no_ortdiff))
     print(f"ONNX Runtime: {'onnxruntime package' if ort.python else ort.ortdiff or 'none'}; "
           f"ortdiff: {ort.ortdiff or 'none'}", flush=True)
     runner = Runner()
