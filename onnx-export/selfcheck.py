@@ -13,7 +13,9 @@ export_common.export_onnx the real scripts use, and then:
   - with ortdiff: `ortdiff info` must find every input differentiable, and `ortdiff grad` builds the VJP w.r.t.
     the images, whose gradient is compared with torch autograd;
   - the external-data writer is checked on a model saved one file per tensor (as torch saves models over 2 GB);
-  - every script compiles and answers --help with torch unavailable.
+  - every script compiles and answers --help with torch unavailable;
+  - dry runs: export_rewards / export_pixart / export_fid_inception / export_sd15 --check-only run end to end
+    with the upstream packages replaced by selfcheck_fakes (tiny random networks behind the same calls).
 
 Prints one line per check and 'N passed, N failed' (', N skipped'); exits 1 when something failed.
 
@@ -548,8 +550,8 @@ def dry_runs(work, ort, runner):
                                                       "pytorch_fid.inception")}
     if not ort.python:
         if ort.ortdiff is None:
-            for name in ("export_rewards", "export_pixart (1024-style)", "export_pixart (512-style)",
-                         "export_fid_inception"):
+            for name in ("export_sd15 --check-only", "export_rewards", "export_pixart (1024-style)",
+                         "export_pixart (512-style)", "export_fid_inception"):
                 runner.check(f"dry run {name}", lambda: (_ for _ in ()).throw(Skip("no ONNX Runtime")))
             return
         sys.modules["onnxruntime"] = fakes.onnxruntime_shim(ort.ortdiff)
@@ -600,6 +602,17 @@ def dry_runs(work, ort, runner):
                                                       "features": ["batch_size", 2048]}
             return "model.onnx + fid.json written and checked"
 
+        def sd15():
+            import export_sd15
+
+            pipe = fakes.install_sd_fakes()
+            out = Path(work) / "dry" / "sd15"
+            fakes.write_optimum_like_folder(out, pipe)
+            export_sd15.run(export_sd15.build_parser().parse_args(
+                ["--model", "fake", "--out", str(out), "--check-only"] + ortdiff))
+            return "--check-only on an Optimum-like folder: every component compared at two shapes"
+
+        runner.check("dry run export_sd15 --check-only (fake pipeline, Optimum's names and types)", sd15)
         runner.check("dry run export_rewards (stand-in CLIP-like reward)", rewards)
         runner.check("dry run export_pixart (1024-style, size conditions)", lambda: pixart(True))
         runner.check("dry run export_pixart (512-style)", lambda: pixart(False))

@@ -11,6 +11,8 @@ saving, the ONNX Runtime comparisons, the folder checks, reward.json -- works; n
   numpy for non-default sizes, as diffusers 0.31 does, so the script's swap to TracedPatchEmbed is exercised.
 - ``install_fid_fake``: ``pytorch_fid.inception`` with an InceptionV3 of the same constructor and output format.
 - ``stand_in_reward``: a builder for export_rewards.py's BUILDERS table.
+- ``install_sd_fakes`` / ``write_optimum_like_folder``: a diffusers StableDiffusionPipeline stand-in and the folder
+  Optimum would write for it (its input/output names, int32 ids), for ``export_sd15.py --check-only``.
 """
 import json
 import os
@@ -321,3 +323,123 @@ def stand_in_reward(args, device):
         upstream_scores=upstream,
         upstream_tolerance=0.02,
     )
+
+
+# --- Stable Diffusion ----------------------------------------------------------------------------------------------
+
+class _Output(tuple):
+    """A tuple with named fields, like transformers' ModelOutput (``out[0]`` and ``out.last_hidden_state``)."""
+
+    def __new__(cls, **fields):
+        out = super().__new__(cls, fields.values())
+        out.__dict__.update(fields)
+        return out
+
+
+class FakeClipTextModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(1000, 16)
+        self.norm = nn.LayerNorm(16)
+
+    def forward(self, input_ids, return_dict=True):
+        h = self.norm(self.embed(input_ids.long()))
+        return _Output(last_hidden_state=h, pooler_output=h[torch.arange(h.shape[0]), input_ids.long().argmax(-1)])
+
+
+class FakeUNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, kernel_size=3, padding=1)
+        self.context = nn.Linear(16, 4)
+
+    def forward(self, sample, timestep, encoder_hidden_states=None):
+        t = (timestep.float() / 1000.0).view(-1, 1, 1, 1)
+        c = self.context(encoder_hidden_states).mean(dim=1)[:, :, None, None]
+        return types.SimpleNamespace(sample=self.conv(sample) * (1 + t) + c)
+
+
+class FakeSdVae(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.config = _Config(scaling_factor=0.18215)
+        self.inner = FakeVae(torch.float32)
+
+    def decode(self, z):
+        return types.SimpleNamespace(sample=self.inner.decode(z)[0])
+
+    def encode(self, x):
+        return types.SimpleNamespace(latent_dist=self.inner.encode(x)[0])
+
+
+class FakeClipTokenizer:
+    model_max_length = 77
+
+    def __call__(self, prompts, padding=None, max_length=77, truncation=None, return_tensors=None):
+        ids = torch.full((len(prompts), max_length), 999, dtype=torch.int64)
+        for row, prompt in enumerate(prompts):
+            tokens = [406] + [sum(map(ord, w)) % 990 for w in prompt.split()] + [999]
+            ids[row, :len(tokens)] = torch.tensor(tokens)
+        return types.SimpleNamespace(input_ids=ids)
+
+
+class FakeSdPipeline:
+    def __init__(self):
+        torch.manual_seed(0)
+        self.tokenizer = FakeClipTokenizer()
+        self.text_encoder = FakeClipTextModel().eval()
+        self.unet = FakeUNet().eval()
+        self.vae = FakeSdVae().eval()
+
+    def to(self, device):
+        return self
+
+
+def install_sd_fakes():
+    """``diffusers.StableDiffusionPipeline.from_pretrained`` returning one fixed FakeSdPipeline."""
+    pipe = FakeSdPipeline()
+    diffusers = types.ModuleType("diffusers")
+    diffusers.StableDiffusionPipeline = type("StableDiffusionPipeline", (), {
+        "from_pretrained": staticmethod(lambda model, torch_dtype=None, **kwargs: pipe)})
+    sys.modules["diffusers"] = diffusers
+    return pipe
+
+
+def write_optimum_like_folder(out, pipe):
+    """The folder Optimum's SD export writes, with the fake networks under Optimum's input/output names and types."""
+    import export_common as common
+
+    out = Path(out)
+    for relative, text in (("model_index.json", "{}"), ("scheduler/scheduler_config.json", "{}"),
+                           ("tokenizer/vocab.json", "{}"), ("tokenizer/merges.txt", "#version: 0.2\n")):
+        (out / relative).parent.mkdir(parents=True, exist_ok=True)
+        (out / relative).write_text(text)
+
+    from reward_modules import Adapter
+
+    def text_outputs(m, ids):
+        o = m(ids)
+        return o.last_hidden_state, o.pooler_output
+
+    Text = lambda: Adapter(pipe.text_encoder, text_outputs)  # noqa: E731
+    UNet = lambda: Adapter(pipe.unet, lambda m, x, t, c: m(x, t, encoder_hidden_states=c).sample)  # noqa: E731
+    Decoder = lambda: Adapter(pipe.vae, lambda m, z: m.decode(z).sample)  # noqa: E731
+    Encoder = lambda: Adapter(pipe.vae, lambda m, x: m.encode(x).latent_dist.parameters)  # noqa: E731
+
+    batch = {0: "batch_size"}
+    common.export_onnx(Text(), (torch.zeros(1, 77, dtype=torch.int32),), out / "text_encoder" / "model.onnx",
+                       ["input_ids"], ["last_hidden_state", "pooler_output"],
+                       {"input_ids": {0: "batch_size", 1: "sequence_length"},
+                        "last_hidden_state": {0: "batch_size", 1: "sequence_length"}, "pooler_output": batch}, 17)
+    common.export_onnx(UNet(), (torch.randn(2, 4, 8, 8), torch.tensor([1, 2]), torch.randn(2, 77, 16)),
+                       out / "unet" / "model.onnx", ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
+                       {"sample": {0: "batch_size", 2: "height", 3: "width"}, "timestep": {0: "steps"},
+                        "encoder_hidden_states": {0: "batch_size", 1: "sequence_length"},
+                        "out_sample": {0: "batch_size", 2: "height", 3: "width"}}, 17)
+    common.export_onnx(Decoder(), (torch.randn(1, 4, 8, 8),), out / "vae_decoder" / "model.onnx", ["latent_sample"],
+                       ["sample"], {"latent_sample": {0: "batch_size", 2: "height_latent", 3: "width_latent"},
+                                    "sample": {0: "batch_size", 2: "height", 3: "width"}}, 17)
+    common.export_onnx(Encoder(), (torch.randn(1, 3, 64, 64),), out / "vae_encoder" / "model.onnx", ["sample"],
+                       ["latent_parameters"], {"sample": {0: "batch_size", 2: "height", 3: "width"},
+                                               "latent_parameters": {0: "batch_size", 2: "height_latent",
+                                                                     3: "width_latent"}}, 17)
