@@ -18,7 +18,7 @@ internal static partial class InferenceRules
         t["Concat"] = Concat;
         t["Slice"] = Slice;
         t["Split"] = Split;
-        t["Expand"] = c => [new ValueFacts { Type = c.Input(0).Type, Shape = c.DimValues(1) is { } target ? c.Broadcast(c.Input(0).Shape, target) : null }];
+        t["Expand"] = Expand;
         t["Pad"] = Pad;
         t["Range"] = Range;
         t["NonZero"] = c => [new ValueFacts { Type = ElementType.Int64, Shape = c.Input(0).Rank is int r ? [SymDim.Of(r), c.Fresh()] : null }];
@@ -306,9 +306,11 @@ internal static partial class InferenceRules
 
         SymDim[]? dimValues = null;
         long[]? ints = null;
-        if (rank == 1 && inputs.All(f => f.DimValues is not null || f.ConstantInts is not null))
+        if (rank == 1 && inputs.All(f => f.DimValues is not null || f.ConstantInts is not null || FixedLength(c, f) is not null))
         {
-            dimValues = [.. Enumerable.Range(0, c.InputCount).SelectMany(i => c.DimValues(i)!)];
+            // Pieces whose values are unknown but whose length is fixed (e.g. a size computed by a reduction)
+            // become fresh symbols, so the known pieces (typically Shape slices) keep their identity.
+            dimValues = [.. Enumerable.Range(0, c.InputCount).SelectMany(i => c.DimValues(i) ?? c.FreshShape((int)FixedLength(c, inputs[i])!.Value))];
             if (inputs.All(f => f.ConstantInts is not null))
             {
                 ints = [.. inputs.SelectMany(f => f.ConstantInts!)];
@@ -316,6 +318,35 @@ internal static partial class InferenceRules
         }
 
         return [new ValueFacts { Type = type, Shape = shape, DimValues = dimValues, ConstantInts = ints }];
+    }
+
+    private static long? FixedLength(InferenceContext c, ValueFacts f) =>
+        f.Shape is [var n] && c.Dims.Resolve(n).IsFixed ? c.Dims.Resolve(n).FixedValue : f.Shape is [] ? 1 : null;
+
+    // Expand's target may be computed (torch's expand(B, -1) goes through Where): when only its length is known,
+    // the rank still is, and axes where the input is not 1 keep the input's size.
+    private static ValueFacts[] Expand(InferenceContext c)
+    {
+        var input = c.Input(0);
+        if (c.DimValues(1) is { } target)
+        {
+            return [new ValueFacts { Type = input.Type, Shape = c.Broadcast(input.Shape, target) }];
+        }
+
+        if (input.Shape is null || FixedLength(c, c.Input(1)) is not long length)
+        {
+            return [new ValueFacts { Type = input.Type }];
+        }
+
+        var rank = (int)Math.Max(length, input.Shape.Length);
+        var shape = new SymDim[rank];
+        for (var k = 0; k < rank; k++)
+        {
+            var j = k - (rank - input.Shape.Length);
+            shape[k] = j >= 0 && !c.Dims.Resolve(input.Shape[j]).IsOne ? input.Shape[j] : c.Fresh();
+        }
+
+        return [new ValueFacts { Type = input.Type, Shape = shape }];
     }
 
     private static ValueFacts[] Slice(InferenceContext c)

@@ -117,6 +117,23 @@ public sealed class OperatorGradientTests
         ["Resize linear half_pixel up"] = () => Case(17, c => c.Builder.Resize(c.Var("a", [1, 2, 3, 5]), [1, 1, 2.5f, 1.6f], "linear", "half_pixel")),
         ["Resize linear align_corners"] = () => Case(17, c => c.Builder.ResizeTo(c.Var("a", [1, 2, 3, 5]), [1, 2, 7, 4], "linear", "align_corners")),
         ["Resize linear pytorch_half_pixel down"] = () => Case(17, c => c.Builder.ResizeTo(c.Var("a", [2, 3, 9, 7]), [2, 3, 4, 3], "linear", "pytorch_half_pixel")),
+        ["Resize linear to sizes computed by a reduction"] = () => Case(17, c =>
+        {
+            // The reward preprocessing pattern with the shorter side found by ReduceMin (the export helper's case).
+            var a = c.Var("a", [2, 3, 6, 10], declared: ["batch", 3, "height", "width"]);
+            var hw = c.Builder.Slice(c.Builder.Shape(a), [2], [4]);
+            var shorter = c.Builder.Op("ReduceMin", [hw], Attr.Int("keepdims", 1));
+            var sizes = c.Builder.Concat(0, c.Builder.Slice(c.Builder.Shape(a), [0], [2]), c.Builder.Div(c.Builder.Mul(hw, c.Builder.Ints(4)), shorter));
+            return c.Builder.Op("Resize", [a, Value.None, Value.None, sizes], Attr.String("mode", "linear"), Attr.String("coordinate_transformation_mode", "half_pixel"));
+        }),
+        ["Expand to a computed shape, then Gather"] = () => Case(17, c =>
+        {
+            // torch's class_embedding.expand(B, -1): the target goes through Where, only its length is known.
+            var a = c.Var("a", [1, 5]);
+            var batch = c.IntInput("batch", [3], [1]);
+            var target = c.Builder.Where(c.Builder.Equal(c.Builder.Ints(-1, -1), c.Builder.Ints(1, -1)), c.Builder.Concat(0, batch, c.Builder.Ints(5)), c.Builder.Concat(0, batch, c.Builder.Ints(5)));
+            return c.Builder.Gather(c.Builder.Expand(a, target), c.Builder.Constant(new long[] { 1 }), axis: 1);
+        }),
         ["Resize cubic"] = () => Case(17, c => c.Builder.Resize(c.Var("a", [1, 1, 4, 5]), [1, 1, 1.75f, 1.5f], "cubic", "half_pixel")),
         ["Resize linear to in-graph sizes"] = () => Case(17, c =>
         {
