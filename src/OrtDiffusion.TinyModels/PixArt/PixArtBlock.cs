@@ -12,8 +12,14 @@ namespace OrtDiffusion.TinyModels.PixArt;
 /// </summary>
 internal static class PixArtBlock
 {
-    /// <summary>Gain of the residual branches' output projections: the blocks perturb the token stream rather than replace it.</summary>
+    /// <summary>Gain of the gated branches' output projections: the blocks perturb the token stream rather than replace it.</summary>
     private const double BranchGain = 0.5;
+
+    /// <summary>Gain of the cross-attention's output projection, which is not gated: classifier-free guidance multiplies the text's effect by 4.5.</summary>
+    private const double CrossAttentionGain = 0.25;
+
+    /// <summary>Spread of <c>scale_shift_table</c> times √D (diffusers initialises it with spread 1/√D; the zoo's is smaller, as the identity path needs).</summary>
+    public const double TableGain = 0.1;
 
     /// <summary>
     /// <c>scale_shift_table[None] + timestep.reshape(B, 6, −1)</c> chunked into shift/scale/gate for attention and
@@ -26,16 +32,16 @@ internal static class PixArtBlock
     {
         var g = net.G;
         using var _ = g.Scope(ExportGraph.Leaf(name));
-        var table = net.Normal($"{name}.scale_shift_table", 1 / Math.Sqrt(Width), [6, Width]);
+        var table = net.Normal($"{name}.scale_shift_table", TableGain / Math.Sqrt(Width), [6, Width]);
         var chunks = g.Split(g.Add(table, g.Reshape(modulation, net.ShapeOf(net.Vec(batch), net.Ints(6), net.Ints(-1)))), 1, 1, 1, 1, 1, 1, 1);
         var (shiftMsa, scaleMsa, gateMsa, shiftMlp, scaleMlp, gateMlp) = (chunks[0], chunks[1], chunks[2], chunks[3], chunks[4], chunks[5]);
 
         var normed = net.LayerNormNoAffine(x, "norm1", Width, NormEpsilon);
         normed = g.Add(g.Mul(normed, g.Add(net.F(1f), scaleMsa)), shiftMsa);
-        var attended = Attention(net, normed, null, null, $"{name}.attn1");
+        var attended = Attention(net, normed, null, null, $"{name}.attn1", BranchGain);
         x = g.Add(g.Mul(gateMsa, attended), x);
 
-        var crossed = Attention(net, x, text, maskBias, $"{name}.attn2");
+        var crossed = Attention(net, x, text, maskBias, $"{name}.attn2", CrossAttentionGain);
         x = g.Add(crossed, x);
 
         normed = net.LayerNormNoAffine(x, "norm2", Width, NormEpsilon);
@@ -61,7 +67,7 @@ internal static class PixArtBlock
     /// <c>[B, 1, S]</c> is viewed as <c>[B, 1, 1, S]</c> and broadcast over heads and queries; diffusers repeats it per
     /// head first (<c>repeat_interleave</c>, then a view to <c>[B, H, 1, S]</c>) — the same values.
     /// </summary>
-    private static Value Attention(ExportGraph net, Value x, Value? context, Value? maskBias, string name)
+    private static Value Attention(ExportGraph net, Value x, Value? context, Value? maskBias, string name, double outputGain)
     {
         var g = net.G;
         using var _ = g.Scope(ExportGraph.Leaf(name));
@@ -79,7 +85,7 @@ internal static class PixArtBlock
         Value? mask = maskBias is Value m ? g.Unsqueeze(m, 1) : null;
         var attended = net.ScaledDotProductAttention(q, k, v, mask);
         attended = g.Reshape(g.Transpose(attended, 0, 2, 1, 3), net.ShapeOf(net.Vec(batch), net.Ints(-1), net.Vec(g.Mul(net.I(Heads), headWidth))));
-        var output = net.Linear(attended, $"{name}.to_out.0", Width, Width, gain: BranchGain);
+        var output = net.Linear(attended, $"{name}.to_out.0", Width, Width, gain: outputGain);
         return g.Div(output, net.F(1f));
     }
 }

@@ -8,12 +8,29 @@ namespace OrtDiffusion.TinyModels.PixArt;
 /// <summary>The input side of <c>PixArtTransformer2DModel</c>: patch and position embedding, adaLN-single, caption projection.</summary>
 internal static class PixArtEmbeddings
 {
+    /// <summary>Latent values in one patch (4 channels × 2 × 2): the identity path's width.</summary>
+    public const int PatchValues = LatentChannels * Patch * Patch;
+
     /// <summary>
-    /// Gain of the identity the patch convolution carries: token channel <c>4c + 2i + j</c> also receives latent
-    /// channel c at patch offset (i, j). With the output projection's matching copy it lets a random DiT's noise
-    /// prediction follow its input, as a trained one does at high noise (see <see cref="PixArtTransformerModel"/>).
+    /// Gain of the identity the patch convolution carries: latent channel c at patch offset (i, j) is copied into
+    /// token channel <c>k = 4c + 2i + j</c> and, negated, into channel <c>16 + k</c>. The ± pair adds nothing to the
+    /// token's mean, so the final LayerNorm's mean subtraction does not mix the patch's values.
+    /// See <see cref="PixArtTransformerModel"/>.
     /// </summary>
-    public const double InputCopyGain = 2.0;
+    public const double InputCopyGain = 8.0;
+
+    /// <summary>
+    /// Added to the patch convolution's bias of the remaining 16 channels with alternating signs (mean zero): a large,
+    /// input-independent "carrier" that dominates every token's variance, so the final LayerNorm divides the identity
+    /// channels by an almost constant number and ε stays proportional to the latent.
+    /// </summary>
+    public const double CarrierBias = 48.0;
+
+    /// <summary>Gain of the three <c>TimestepEmbedding</c>s' <c>linear_2</c>: <c>embedded_timestep</c> shifts and scales the final layer directly, so it stays small.</summary>
+    public const double EmbeddingGain = 0.1;
+
+    /// <summary>Gain of <c>adaln_single.linear</c>, which turns the small embedding into the blocks' shift/scale/gate (the timestep's main route).</summary>
+    public const double ModulationGain = 3.0;
 
     /// <summary>
     /// <c>PatchEmbed</c>: <c>Conv2d(4, D, kernel = stride = 2)</c>, <c>flatten(2)</c> (Reshape to <c>[B, D, −1]</c>) and
@@ -35,13 +52,21 @@ internal static class PixArtEmbeddings
                     for (var j = 0; j < Patch; j++)
                     {
                         var token = (c * Patch * Patch) + (i * Patch) + j;
-                        values[(((token * LatentChannels) + c) * Patch * Patch) + (i * Patch) + j] += (float)InputCopyGain;
+                        var tap = (c * Patch * Patch) + (i * Patch) + j;
+                        values[(token * LatentChannels * Patch * Patch) + tap] += (float)InputCopyGain;
+                        values[((PatchValues + token) * LatentChannels * Patch * Patch) + tap] -= (float)InputCopyGain;
                     }
                 }
             }
 
+            var bias = net.NormalValues("pos_embed.proj.bias", 0.02, [Width]);
+            for (var k = 2 * PatchValues; k < Width; k++)
+            {
+                bias[k] += (float)(k % 2 == 0 ? CarrierBias : -CarrierBias);
+            }
+
             var weight = net.Initializer("pos_embed.proj.weight", values, dims);
-            tokens = g.Conv(latents, weight, net.Normal("pos_embed.proj.bias", 0.02, [Width]), Patch, stride: Patch);
+            tokens = g.Conv(latents, weight, net.Initializer("pos_embed.proj.bias", bias, [Width]), Patch, stride: Patch);
         }
 
         var flat = g.Reshape(tokens, net.ShapeOf(g.Slice(g.Shape(tokens), [0], [2], [0]), net.Ints(-1)));
@@ -120,7 +145,7 @@ internal static class PixArtEmbeddings
             }
         }
 
-        var modulation = net.Gemm(net.Silu(conditioning), "adaln_single.linear", Width, 6 * Width);
+        var modulation = net.Gemm(net.Silu(conditioning), "adaln_single.linear", Width, 6 * Width, gain: ModulationGain);
         return (modulation, conditioning);
     }
 
@@ -164,6 +189,6 @@ internal static class PixArtEmbeddings
         var g = net.G;
         using var _ = g.Scope(ExportGraph.Leaf(name));
         var hidden = net.Silu(net.Gemm(sinusoid, $"{name}.linear_1", FrequencyChannels, width));
-        return net.Gemm(hidden, $"{name}.linear_2", width, width);
+        return net.Gemm(hidden, $"{name}.linear_2", width, width, gain: EmbeddingGain);
     }
 }
