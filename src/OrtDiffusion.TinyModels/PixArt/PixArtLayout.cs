@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using OrtDiffusion.TinyModels.Layout;
 using OrtDiffusion.TinyModels.Models;
 using static OrtDiffusion.TinyModels.PixArt.PixArtArchitecture;
@@ -91,7 +93,7 @@ internal static class PixArtLayout
             w.WriteBoolean("lower_order_final", true);
             w.WriteNumber("num_train_timesteps", 1000);
             w.WriteString("prediction_type", "epsilon");
-            w.WriteNumber("sample_max_value", 1.0);
+            WriteFloat(w, "sample_max_value", 1.0);
             w.WriteNumber("solver_order", 2);
             w.WriteString("solver_type", "midpoint");
             w.WriteNumber("steps_offset", 0);
@@ -119,7 +121,7 @@ internal static class PixArtLayout
             w.WriteNumber("dropout_rate", 0.1);
             w.WriteNumber("eos_token_id", 1);
             w.WriteString("feed_forward_proj", "gated-gelu");
-            w.WriteNumber("initializer_factor", 1.0);
+            WriteFloat(w, "initializer_factor", 1.0);
             w.WriteBoolean("is_encoder_decoder", true);
             w.WriteBoolean("is_gated_act", true);
             w.WriteNumber("layer_norm_epsilon", TextNormEpsilon);
@@ -146,7 +148,7 @@ internal static class PixArtLayout
             w.WriteString("attention_type", "default");
             w.WriteNumber("caption_channels", TextWidth);
             w.WriteNumber("cross_attention_dim", Width);
-            w.WriteNumber("dropout", 0.0);
+            WriteFloat(w, "dropout", 0.0);
             w.WriteNumber("in_channels", LatentChannels);
             w.WriteNumber("interpolation_scale", InterpolationScaleFor(options.AdditionalConditions));
             w.WriteBoolean("norm_elementwise_affine", false);
@@ -162,6 +164,14 @@ internal static class PixArtLayout
             w.WriteBoolean("upcast_attention", false);
             w.WriteBoolean("use_additional_conditions", options.AdditionalConditions);
         });
+
+    /// <summary>A float the way Python's json writes it: integral values keep their ".0" (<c>1.0</c>, not <c>1</c>).</summary>
+    private static void WriteFloat(Utf8JsonWriter w, string name, double value)
+    {
+        var text = value.ToString("R", CultureInfo.InvariantCulture);
+        w.WritePropertyName(name);
+        w.WriteRawValue(text.Contains('.', StringComparison.Ordinal) || text.Contains('E', StringComparison.Ordinal) ? text : text + ".0");
+    }
 
     private static void WriteVaeConfig(string folder) =>
         JsonFile.WriteObject(Path.Combine(folder, "config.json"), w =>
