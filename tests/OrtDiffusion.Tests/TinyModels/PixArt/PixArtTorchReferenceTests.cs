@@ -14,7 +14,7 @@ public sealed class PixArtTorchReferenceTests(PixArtZooFixture zoo)
 {
     private const double Tolerance = 2e-5;
 
-    private static readonly Lazy<JsonElement> Expected = new(() => JsonDocument.Parse(File.ReadAllText(
+    internal static readonly Lazy<JsonElement> Expected = new(() => JsonDocument.Parse(File.ReadAllText(
         Path.Combine(AppContext.BaseDirectory, "Fixtures", "tinymodels", "pixart", "pixart_torch_expected.json"))).RootElement);
 
     private static long[] Longs(JsonElement e) => e.EnumerateArray().Select(v => (long)v.GetDouble()).ToArray();

@@ -9,8 +9,8 @@ spiece.model, which also checks that the real SentencePiece library reads the fi
 in ONNX Runtime and the library's T5Tokenizer on the same inputs and compare.
 
 Inputs are made by wave(shape, a, b, scale, offset)[i] = offset + scale * sin(a * i + b) in float64, cast to float32;
-the C# side computes the same. Writes Fixtures/tinymodels/pixart/pixart_torch_expected.json and
-spm_encode_expected.json.
+the C# side computes the same. Writes Fixtures/tinymodels/pixart/pixart_torch_expected.json (outputs, and the transformer's gradient with respect to
+encoder_hidden_states by autograd) and spm_encode_expected.json.
 
 Regenerate (Debian's interpreter has torch 1.13 and onnx; `apt install sentencepiece` gives spm_encode):
   ORTDIFFUSION_KEEP_TINYZOO=/tmp/tinyzoo dotnet test tests/OrtDiffusion.Tests --filter FullyQualifiedName~PixArt
@@ -250,6 +250,14 @@ def main(root):
         "timestep": timestep.tolist(), "encoder_attention_mask": flat(mask),
         "out_sample": flat(pixart(dit, latents, timestep, text, mask, sample_size=8, interpolation_scale=1)),
     }
+
+    # The VJP DATE and IPGO need: d<cotangent, out_sample>/d encoder_hidden_states by torch autograd.
+    text.requires_grad_(True)
+    with torch.enable_grad():
+        y = pixart(dit, latents, timestep, text, mask, sample_size=8, interpolation_scale=1)
+        cotangent = wave(tuple(y.shape), 0.11, 0.7, 1.0, 0.0)
+        (gradient,) = torch.autograd.grad((y * cotangent).sum(), text)
+    out["transformer_vjp"] = {"inputs": "as transformer", "out_sample_grad": "wave((2,8,8,12), 0.11, 0.7, 1, 0)", "encoder_hidden_states_grad": flat(gradient)}
 
     dit = Weights(os.path.join(variant, "transformer", "model.onnx"))
     latents = wave((2, 4, 6, 10), 0.31, 0.1, 1.1, 0.0)
