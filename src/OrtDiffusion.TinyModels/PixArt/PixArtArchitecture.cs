@@ -42,8 +42,6 @@ internal static class PixArtArchitecture
     /// <summary>Latent side of the 512-px style (64×64 images); the 1024-px style doubles it, as 64 → 128 in the real models.</summary>
     public const int SampleSize = 8;
 
-    public const int MaxTextLength = 120;
-
     public static int SampleSizeFor(bool additionalConditions) => additionalConditions ? 2 * SampleSize : SampleSize;
 
     /// <summary>diffusers: <c>max(sample_size // 64, 1)</c> for the real models, i.e. 1 at 512 px and 2 at 1024 px.</summary>

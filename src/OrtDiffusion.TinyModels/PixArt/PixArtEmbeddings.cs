@@ -45,18 +45,11 @@ internal static class PixArtEmbeddings
         {
             long[] dims = [Width, LatentChannels, Patch, Patch];
             var values = net.NormalValues("pos_embed.proj.weight", 1 / Math.Sqrt(LatentChannels * Patch * Patch), dims);
-            for (var c = 0; c < LatentChannels; c++)
+            // Weight [k, c, i, j] with k = 4c + 2i + j sits at flat index 16·k + k: the copy is a diagonal.
+            for (var k = 0; k < PatchValues; k++)
             {
-                for (var i = 0; i < Patch; i++)
-                {
-                    for (var j = 0; j < Patch; j++)
-                    {
-                        var token = (c * Patch * Patch) + (i * Patch) + j;
-                        var tap = (c * Patch * Patch) + (i * Patch) + j;
-                        values[(token * LatentChannels * Patch * Patch) + tap] += (float)InputCopyGain;
-                        values[((PatchValues + token) * LatentChannels * Patch * Patch) + tap] -= (float)InputCopyGain;
-                    }
-                }
+                values[(k * PatchValues) + k] += (float)InputCopyGain;
+                values[((PatchValues + k) * PatchValues) + k] -= (float)InputCopyGain;
             }
 
             var bias = net.NormalValues("pos_embed.proj.bias", 0.02, [Width]);
