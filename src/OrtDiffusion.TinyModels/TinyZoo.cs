@@ -1,5 +1,6 @@
 using OrtDiffusion.Rewards;
 using OrtDiffusion.TinyModels.Layout;
+using OrtDiffusion.TinyModels.PixArt;
 
 namespace OrtDiffusion.TinyModels;
 
@@ -7,7 +8,8 @@ namespace OrtDiffusion.TinyModels;
 /// <param name="Root">The zoo's root folder.</param>
 /// <param name="StableDiffusion">The Stable Diffusion v1.5-style folder (<c>root/sd15</c>).</param>
 /// <param name="Rewards">Each reward's folder (<c>root/rewards/&lt;kind&gt;</c>).</param>
-public sealed record TinyZooLayout(string Root, string StableDiffusion, IReadOnlyDictionary<RewardKind, string> Rewards);
+/// <param name="PixArt">The PixArt-α folder (<c>root/pixart</c>).</param>
+public sealed record TinyZooLayout(string Root, string StableDiffusion, IReadOnlyDictionary<RewardKind, string> Rewards, string PixArt);
 
 /// <summary>
 /// The tiny model zoo: small seeded random-weight ONNX models with the real input/output contracts and the real
@@ -38,6 +40,20 @@ public static class TinyZoo
         return Path.GetFullPath(folder);
     }
 
+    /// <summary>
+    /// Writes a PixArt-α folder: <c>model_index.json</c>, <c>scheduler/</c> (DPM-Solver++), <c>tokenizer/</c> (T5
+    /// SentencePiece), <c>text_encoder/</c> (T5 encoder), <c>transformer/</c> (DiT) and <c>vae_decoder/</c>.
+    /// </summary>
+    /// <returns>The folder's full path.</returns>
+    public static string WritePixArt(string folder, PixArtZooOptions? options = null, CancellationToken cancellation = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        options ??= PixArtZooOptions.Default;
+        options.Validate();
+        ZooFolder.Write(folder, options.Fingerprint(), "tiny PixArt-alpha", staging => PixArtLayout.Write(staging, options, cancellation));
+        return Path.GetFullPath(folder);
+    }
+
     /// <summary>Writes a reward folder (<c>reward.json</c>, <c>model.onnx</c>, and the text side: tokenizer, text model).</summary>
     /// <returns>The folder's full path.</returns>
     /// <exception cref="NotSupportedException"><paramref name="kind"/> is not a kind the zoo builds.</exception>
@@ -59,7 +75,10 @@ public static class TinyZoo
         return Path.GetFullPath(folder);
     }
 
-    /// <summary>Writes the whole zoo under <paramref name="root"/>: <c>sd15/</c> and <c>rewards/&lt;kind&gt;/</c>.</summary>
+    /// <summary>
+    /// Writes the whole zoo under <paramref name="root"/>: <c>sd15/</c>, <c>pixart/</c> (with the options' seed and
+    /// opset) and <c>rewards/&lt;kind&gt;/</c>.
+    /// </summary>
     public static TinyZooLayout WriteAll(string root, TinyZooOptions? options = null, CancellationToken cancellation = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
@@ -71,7 +90,8 @@ public static class TinyZoo
             rewards[kind] = WriteReward(Path.Combine(root, "rewards", RewardFolderName(kind)), kind, options);
         }
 
-        return new TinyZooLayout(Path.GetFullPath(root), sd, rewards);
+        var pixart = WritePixArt(Path.Combine(root, "pixart"), PixArtZooOptions.From(options), cancellation);
+        return new TinyZooLayout(Path.GetFullPath(root), sd, rewards, pixart);
     }
 
     /// <summary>The folder name of a reward under <c>rewards/</c>: the manifest's kind string (<c>clip</c>, <c>aesthetic</c>, <c>image_reward</c>, <c>hpsv2</c>).</summary>
