@@ -1,45 +1,86 @@
 using System.CommandLine;
+using OrtDiffusion.Date;
 using OrtDiffusion.Models;
 using OrtDiffusion.Pipelines;
+using OrtDiffusion.Rewards;
 using Spectre.Console;
 
 namespace OrtDiffusion.Cli.Commands;
 
-/// <summary><c>ortdiff generate …</c>: text-to-image and image-to-image to PNG files.</summary>
+/// <summary><c>ortdiff generate …</c>: text-to-image and image-to-image to PNG files, optionally with DATE.</summary>
 internal static class GenerateCommand
 {
     public static Command Create(CliContext context)
     {
         var options = new GenerateOptions();
+        var date = new DateCliOptions();
         var output = new Option<FileInfo>("--out") { Description = "The PNG to write (FILE-0.png, FILE-1.png… for a batch).", Required = true };
-        var command = new Command("generate", "Generate images with a Stable Diffusion model folder.");
-        foreach (var option in options.All)
+        var command = new Command("generate", "Generate images with a Stable Diffusion model folder, optionally adapting the text embedding with DATE.");
+        foreach (var option in options.All.Concat(date.All))
         {
             command.Options.Add(option);
         }
 
         command.Options.Add(output);
-        command.SetAction(r => CliApplication.Guard(context, () =>
-        {
-            var request = options.ToRequest(r);
-            var execution = ExecutionOptions.Default with { Device = r.GetValue(options.Device) };
-            using var pipeline = StableDiffusionPipeline.Load(r.GetValue(options.Model)!.FullName, execution);
-            var result = ProgressBars.Run(context.Console, "sampling", progress => pipeline.Generate(request, progress: progress, cancellationToken: context.Cancellation));
-            var paths = GenerateOptions.OutputPaths(r.GetValue(output)!.FullName, request.BatchSize);
-            for (var i = 0; i < paths.Length; i++)
-            {
-                result.SavePng(paths[i], i, context.Cancellation);
-                context.Console.MarkupLine($"wrote [bold]{Markup.Escape(paths[i])}[/]");
-            }
-
-            if (result.PromptTruncated)
-            {
-                context.Console.MarkupLine("[yellow]note:[/] the prompt was longer than the text encoder takes and was truncated");
-            }
-
-            context.Console.MarkupLine($"{result.Parameters.Steps} steps in {result.Elapsed.TotalSeconds:F2} s ({result.UnetCalls} UNet calls)");
-            return 0;
-        }));
+        command.SetAction(r => CliApplication.Guard(context, () => Run(context, r, options, date, r.GetValue(output)!.FullName)));
         return command;
+    }
+
+    private static int Run(CliContext context, ParseResult r, GenerateOptions options, DateCliOptions date, string outputPath)
+    {
+        var console = context.Console;
+        var request = options.ToRequest(r);
+        var execution = ExecutionOptions.Default with { Device = r.GetValue(options.Device) };
+        using var pipeline = StableDiffusionPipeline.Load(r.GetValue(options.Model)!.FullName, execution);
+        using var reward = date.Enabled(r) ? RewardSpec.Load(r.GetValue(date.Rewards)!, execution) : null;
+        DateNoisePredictor? predictor = null;
+        if (reward is not null)
+        {
+            predictor = new DateNoisePredictor(reward, pipeline.Model.VaeDecoder, request.Prompt, date.ToOptions(r));
+        }
+
+        var result = ProgressBars.Run(console, predictor is null ? "sampling" : "sampling with DATE", progress =>
+            pipeline.Generate(request, predictor, progress: progress, cancellationToken: context.Cancellation));
+        var paths = GenerateOptions.OutputPaths(outputPath, request.BatchSize);
+        for (var i = 0; i < paths.Length; i++)
+        {
+            result.SavePng(paths[i], i, context.Cancellation);
+            console.MarkupLine($"wrote [bold]{Markup.Escape(paths[i])}[/]");
+        }
+
+        if (result.PromptTruncated)
+        {
+            console.MarkupLine("[yellow]note:[/] the prompt was longer than the text encoder takes and was truncated");
+        }
+
+        console.MarkupLine($"{result.Parameters.Steps} steps in {result.Elapsed.TotalSeconds:F2} s ({result.UnetCalls} UNet calls)");
+        if (predictor is not null)
+        {
+            Summarise(context, r, date, predictor, reward!, result, request.Prompt);
+        }
+
+        return 0;
+    }
+
+    private static void Summarise(CliContext context, ParseResult r, DateCliOptions date, DateNoisePredictor predictor, IReward reward, GenerationResult result, string prompt)
+    {
+        var summary = DateRunSummary.From(predictor.Trace, result.Elapsed);
+        var final = reward.Score(result.ImagesZeroToOne(), prompt, context.Cancellation);
+        var console = context.Console;
+        console.MarkupLine($"DATE ({Markup.Escape(predictor.Options.Schedule.Description)}, ρ = {predictor.Options.Rho}): {summary.UpdateSteps} update steps, {summary.SkippedUpdates} skipped");
+        if (summary.MeanRewardGainPerUpdate is double gain)
+        {
+            console.MarkupLine($"  mean {Markup.Escape(reward.Name)} gain of x̄₀ per update: {gain:+0.0000;-0.0000}");
+        }
+
+        console.MarkupLine($"  final {Markup.Escape(reward.Name)}: {string.Join(", ", final.Select(f => f.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)))}");
+        console.MarkupLine(summary.Overhead is double overhead
+            ? $"  time {summary.TotalMilliseconds / 1000:F2} s, ≈{overhead:F2}× a fixed-embedding run (estimated from this run's plain steps)"
+            : $"  time {summary.TotalMilliseconds / 1000:F2} s (every step updated; no plain step to estimate a fixed run from)");
+        if (r.GetValue(date.Trace) is { } trace)
+        {
+            summary.WriteTrace(trace.FullName, predictor.Options, predictor.Trace, reward.Name);
+            console.MarkupLine($"  trace: {Markup.Escape(trace.FullName)}");
+        }
     }
 }

@@ -63,6 +63,48 @@ public sealed class GenerateCommandTests(ZooFixture zoo)
     }
 
     [Fact]
+    public void Date_options_run_date_and_write_a_trace()
+    {
+        using var dir = new TempFolder();
+        var clip = zoo.Layout.Rewards[OrtDiffusion.Rewards.RewardKind.Clip];
+        var aesthetic = zoo.Layout.Rewards[OrtDiffusion.Rewards.RewardKind.Aesthetic];
+        var (code, output) = CliRunner.Run(Args(dir.File("date.png"), "--date", clip, "--date", $"{aesthetic}=0.05", "--date-rho", "0.3", "--date-every", "2", "--trace", dir.File("trace.json")));
+        Assert.True(code == 0, output);
+        Assert.Contains("3 update steps", output);
+        Assert.Contains("mean clip=1,aesthetic=0.05 gain", output);
+        using var trace = System.Text.Json.JsonDocument.Parse(File.ReadAllText(dir.File("trace.json")));
+        var steps = trace.RootElement.GetProperty("steps");
+        Assert.Equal(6, steps.GetArrayLength());
+        Assert.True(steps[0].GetProperty("scheduled").GetBoolean());
+        Assert.False(steps[1].GetProperty("scheduled").GetBoolean());
+        Assert.Equal(1, steps[0].GetProperty("reward_after").GetArrayLength());
+        Assert.True(steps[0].GetProperty("calls_ms").GetArrayLength() >= 6);
+        Assert.Equal(0.3, trace.RootElement.GetProperty("options").GetProperty("rho").GetDouble(), 5);
+    }
+
+    [Fact]
+    public void Date_schedule_options_exclude_each_other()
+    {
+        using var dir = new TempFolder();
+        var clip = zoo.Layout.Rewards[OrtDiffusion.Rewards.RewardKind.Clip];
+        var (code, output) = CliRunner.Run(Args(dir.File("x.png"), "--date", clip, "--date-every", "2", "--date-steps", "1,3"));
+        Assert.Equal(1, code);
+        Assert.Contains("either --date-every or --date-steps", output);
+        Assert.False(File.Exists(dir.File("x.png")));
+    }
+
+    [Fact]
+    public void Demo_writes_both_images_and_compares_rewards()
+    {
+        using var dir = new TempFolder();
+        var (code, output) = CliRunner.Run("demo", "--out", dir.Path, "--steps", "10");
+        Assert.True(code == 0, output);
+        Assert.True(File.Exists(dir.File("fixed.png")) && File.Exists(dir.File("date.png")));
+        Assert.Contains("CLIP score", output);
+        Assert.Contains("DATE", output);
+    }
+
+    [Fact]
     public void Zoo_command_writes_the_folders()
     {
         using var dir = new TempFolder();
