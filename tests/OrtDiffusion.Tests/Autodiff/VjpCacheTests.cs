@@ -69,4 +69,23 @@ public sealed class VjpCacheTests
             Assert.Equal(expected, outputs["x_grad"].Data[k], 5);
         }
     }
+
+    [Fact]
+    public void Building_never_reads_the_external_weights()
+    {
+        // The weights file is removed before building: graph work (inference, differentiation, saving) must not need it,
+        // which is what keeps a 3.4 GB UNet's VJP in the memory of its graph.
+        using var dir = new TempFolder();
+        var model = dir.File("model.onnx");
+        Write(model, 0.1f);
+        var weights = dir.File("model.onnx_data");
+        var size = new FileInfo(weights).Length;
+        File.Move(weights, dir.File("elsewhere.bin"));
+        var built = OrtDiffusion.Onnx.Autodiff.VjpBuilder.Build(OnnxModel.Load(model), "y", ["x"]);
+        var split = SplitVjp.Build(OnnxModel.Load(model), "y", ["x"]);
+        Assert.True(built.Statistics.BackwardNodes > 0);
+        Assert.Equal(["model.onnx_data"], split.Backward.ExternalDataFiles());
+        File.Move(dir.File("elsewhere.bin"), weights);
+        Assert.Equal(size, new FileInfo(weights).Length);
+    }
 }

@@ -94,6 +94,17 @@ public sealed class GenerateCommandTests(ZooFixture zoo)
     }
 
     [Fact]
+    public void Cuda_on_this_cpu_build_says_what_to_do()
+    {
+        using var dir = new TempFolder();
+        var (code, output) = CliRunner.Run(Args(dir.File("x.png"), "--device", "cuda"));
+        Assert.Equal(1, code);
+        Assert.Contains("CUDA", output);
+        Assert.Contains("ORTDIFFUSION_ONNXRUNTIME_LIB", output);
+        Assert.False(File.Exists(dir.File("x.png")));
+    }
+
+    [Fact]
     public void Demo_writes_both_images_and_compares_rewards()
     {
         using var dir = new TempFolder();

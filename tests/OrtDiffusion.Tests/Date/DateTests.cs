@@ -140,6 +140,36 @@ public sealed class DateTests(ZooFixture zoo, Xunit.Abstractions.ITestOutputHelp
         Assert.True(edited.Images.IsFinite());
     }
 
+    [Theory]
+    [InlineData("pndm")]
+    [InlineData("lms")]
+    [InlineData("euler")]
+    [InlineData("dpm++")]
+    public void Every_scheduler_runs_date_to_finite_images(string scheduler)
+    {
+        using var pipeline = StableDiffusionPipeline.Load(zoo.StableDiffusion);
+        using var reward = TestRewards.Aesthetic(zoo);
+        var date = new DateNoisePredictor(reward, pipeline.Model.VaeDecoder, "a photo of a cat", new DateOptions { Rho = 0.3f, Schedule = DateSchedule.Every(2) });
+        var result = pipeline.Generate(Request(steps: 6) with { Scheduler = scheduler }, date);
+        Assert.True(result.Images.IsFinite());
+        Assert.All(date.Trace.Where(t => t.Scheduled), t => Assert.True(t.Updated[0]));
+    }
+
+    [Fact]
+    public void Float16_models_run_date()
+    {
+        using var folder = new TempFolder("fp16-date");
+        var path = OrtDiffusion.TinyModels.TinyZoo.WriteStableDiffusion(folder.Path, OrtDiffusion.TinyModels.TinyZooOptions.Default with { Float16 = true });
+        using var pipeline = StableDiffusionPipeline.Load(path);
+        using var reward = TestRewards.Aesthetic(zoo);
+        var date = new DateNoisePredictor(reward, pipeline.Model.VaeDecoder, "a photo of a cat", new DateOptions { Rho = 0.3f, Schedule = DateSchedule.Every(2), ScoreAfterUpdate = true });
+        var result = pipeline.Generate(Request(steps: 6), date);
+        Assert.True(result.Images.IsFinite());
+        var updates = date.Trace.Where(t => t.Scheduled).ToList();
+        Assert.All(updates, t => Assert.True(t.Updated[0] && double.IsFinite(t.GradientNorm![0]) && t.GradientNorm[0] > 0));
+        Assert.True(updates.Count(t => t.RewardAfter![0] > t.RewardBefore![0]) >= 2, "fp16 updates should mostly raise the reward");
+    }
+
     [Fact]
     public void Schedules_parse_the_cli_forms()
     {
