@@ -17,6 +17,13 @@ public sealed record ExecutionOptions
     /// <summary>Graph optimisation level for every session.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
 
+    /// <summary>
+    /// Whether ONNX Runtime's worker threads spin after a run waiting for the next one. Spinning helps a single
+    /// session called in a tight loop, but a pipeline alternates between many sessions (UNet, its VJP halves, the
+    /// decoder, rewards), whose spinning pools then compete for the cores; off by default.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>The defaults: CPU, ONNX Runtime's thread count, all optimisations.</summary>
     public static ExecutionOptions Default { get; } = new();
 
@@ -26,6 +33,8 @@ public sealed record ExecutionOptions
         using var options = SessionOptions.ForDevice(Device, DeviceId);
         options.IntraOpThreads = IntraOpThreads;
         options.GraphOptimizationLevel = OptimizationLevel;
+        options.AddConfigEntry("session.intra_op.allow_spinning", AllowSpinning ? "1" : "0");
+        options.AddConfigEntry("session.inter_op.allow_spinning", AllowSpinning ? "1" : "0");
         return new InferenceSession(modelPath, options);
     }
 }
