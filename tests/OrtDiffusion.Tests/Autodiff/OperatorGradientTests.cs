@@ -8,7 +8,7 @@ namespace OrtDiffusion.Tests.Autodiff;
 /// Inputs avoid kinks (Relu, Abs, Clip, Max) and singularities (Log, Sqrt, Div) so the differences are
 /// smooth; the tolerance is 2e-3 relative for the directional derivative and for single coordinates.
 /// </summary>
-public sealed class OperatorGradientTests
+public sealed class OperatorGradientTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static readonly Dictionary<string, Func<OpCase>> Cases = new()
     {
@@ -150,7 +150,10 @@ public sealed class OperatorGradientTests
     public void Gradient_matches_central_finite_differences(string name)
     {
         var c = Cases[name]();
-        GradientChecker.AssertMatches(c.Builder.ToModel(), "y", c.Inputs, c.Wrt, c.Tolerance, c.Step);
+        foreach (var r in GradientChecker.AssertMatches(c.Builder.ToModel(), "y", c.Inputs, c.Wrt, c.Tolerance, c.Step))
+        {
+            output.WriteLine($"GRADCHECK|{name}|{r.Input}|{r.RelativeError:E2}|{r.WorstCoordinateError:E2}");
+        }
     }
 
     private static OpCase Case(int opset, Func<OpCase, Value> build)
