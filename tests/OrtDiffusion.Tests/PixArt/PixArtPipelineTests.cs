@@ -136,6 +136,29 @@ public sealed class PixArtPipelineTests(PixArtZooFixture zoo)
         Assert.Equal("  A PHOTO OF A CAT  ", shouted.Parameters.Prompt); // the PNG keeps what the user wrote
     }
 
+    /// <summary>
+    /// diffusers' encode_prompt: tokenizer(padding="max_length", max_length=120) and text_encoder(ids, attention_mask).
+    /// The reference tokenizes with T5Tokenizer directly and runs the encoder file in its own session.
+    /// </summary>
+    [Fact]
+    public void Prompts_are_padded_to_120_tokens_and_encoded_with_their_attention_mask()
+    {
+        using var pipeline = PixArtAlphaPipeline.Load(zoo.Default);
+        var encoding = pipeline.EncodePrompt("A photo of a cat");
+        var tokens = OrtDiffusion.Text.T5Tokenizer.FromFolder(zoo.Default).Encode("a photo of a cat", 120);
+        Assert.Equal(tokens.Ids, encoding.Tokens.Ids);
+        Assert.Equal(120, tokens.Length);
+        Assert.Equal(1, tokens.Ids[tokens.TokenCount - 1]); // </s> closes the prompt; <pad> = 0 follows
+        Assert.All(tokens.Ids[tokens.TokenCount..], id => Assert.Equal(0, id));
+        Assert.Equal(Array.ConvertAll(tokens.AttentionMask, m => (float)m), encoding.AttentionMask().Data);
+
+        using var runner = new ModelRunner(zoo.Model("text_encoder"));
+        var expected = runner.Int64("input_ids", tokens.IdsAsInt64(), 1, 120).Int64("attention_mask", tokens.AttentionMaskAsInt64(), 1, 120).Run()["last_hidden_state"].Values;
+        Assert.Equal(expected, encoding.Embedding.Data);
+        var unmasked = runner.Int64("input_ids", tokens.IdsAsInt64(), 1, 120).Int64("attention_mask", [.. Enumerable.Repeat(1L, 120)], 1, 120).Run()["last_hidden_state"].Values;
+        Assert.NotEqual(unmasked, encoding.Embedding.Data);
+    }
+
     [Fact]
     public void A_prompt_longer_than_120_tokens_is_truncated_and_says_so()
     {
