@@ -13,7 +13,8 @@ namespace OrtDiffusion.Benchmarks.PixArt;
 /// update makes, so the floor can be computed: an update step replaces one batched CFG call by
 /// 1 uncond forward + 1 cond recorded forward + 1 cond backward + 1 cond forward + decoder VJP + reward VJP, so
 /// floor(DATE) = fixed + 10 · (those − batched call). The paper's PixArt ratio is 8.93 / 4.35 = 2.05×.
-/// The backward's cost is "recorded forward + backward" minus "recorded forward".
+/// The backward's cost is "recorded forward + backward" minus "recorded forward". <see cref="Spinning"/> compares
+/// ONNX Runtime's default spinning worker threads with idle workers that sleep (<see cref="ExecutionOptions.AllowSpinning"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class PixArtDateBenchmarks
@@ -37,11 +38,16 @@ public class PixArtDateBenchmarks
     private readonly long[] shape = [1, 4, 8, 8];
     private readonly long[] shape2 = [2, 4, 8, 8];
 
+    /// <summary>ONNX Runtime's intra-op threads spin between runs (its default) or sleep.</summary>
+    [Params(true, false)]
+    public bool Spinning { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        pipeline = PixArtAlphaPipeline.Load(ZooFolder.Zoo.PixArt);
-        reward = RewardModel.Load(ZooFolder.Zoo.Rewards[RewardKind.Aesthetic]);
+        var options = ExecutionOptions.Default with { AllowSpinning = Spinning };
+        pipeline = PixArtAlphaPipeline.Load(ZooFolder.Zoo.PixArt, options);
+        reward = RewardModel.Load(ZooFolder.Zoo.Rewards[RewardKind.Aesthetic], options);
         request = pipeline.DefaultRequest with { Prompt = Prompt, Seed = 1 };
         transformer = pipeline.Model.Transformer;
         var e = pipeline.EncodePrompts(Prompt, string.Empty, 1);

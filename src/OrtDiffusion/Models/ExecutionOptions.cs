@@ -14,6 +14,14 @@ public sealed record ExecutionOptions
     /// <summary>Threads inside one operator; 0 lets ONNX Runtime choose.</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// Whether ONNX Runtime's intra-op worker threads spin while waiting for work (its default, true). Every session
+    /// has its own pool, and the gradient methods alternate between several sessions (denoiser, its VJP halves, the
+    /// decoder's, the reward's), whose spinning threads then compete with the running one; false lets idle workers
+    /// sleep. Measured on the zoo PixArt (2 shared cores): see benchmarks/OrtDiffusion.Benchmarks/PixArt.
+    /// </summary>
+    public bool AllowSpinning { get; init; } = true;
+
     /// <summary>Graph optimisation level for every session.</summary>
     public GraphOptimizationLevel OptimizationLevel { get; init; } = GraphOptimizationLevel.All;
 
@@ -26,6 +34,11 @@ public sealed record ExecutionOptions
         using var options = SessionOptions.ForDevice(Device, DeviceId);
         options.IntraOpThreads = IntraOpThreads;
         options.GraphOptimizationLevel = OptimizationLevel;
+        if (!AllowSpinning)
+        {
+            options.AddConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
         return new InferenceSession(modelPath, options);
     }
 }

@@ -288,6 +288,15 @@ public sealed class PixArtPipelineTests(PixArtZooFixture zoo)
     }
 
     [Fact]
+    public void Sleeping_worker_threads_give_the_same_images()
+    {
+        using var spinning = PixArtAlphaPipeline.Load(zoo.Default);
+        using var sleeping = PixArtAlphaPipeline.Load(zoo.Default, Models.ExecutionOptions.Default with { AllowSpinning = false });
+        Assert.False(sleeping.Model.Options.AllowSpinning);
+        Assert.Equal(spinning.Generate(Request()).Images.Data, sleeping.Generate(Request()).Images.Data);
+    }
+
+    [Fact]
     public void Plain_sampling_steps_allocate_nothing()
     {
         using var pipeline = PixArtAlphaPipeline.Load(zoo.Default);
