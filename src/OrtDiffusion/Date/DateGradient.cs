@@ -11,19 +11,22 @@ namespace OrtDiffusion.Date;
 /// <summary>
 /// The reward of the Tweedie estimate at one sampling step, h(c) = reward(decode(x̄₀(ε̂(c))) / 2 + 0.5), and its
 /// gradient with respect to the conditional embedding c: the networks' VJPs joined by hand-written chain rule.
-/// <see cref="Evaluate"/> is the same function forward-only (tests difference it).
+/// The denoiser is the UNet or PixArt's transformer (whose ε is the first half of its channels, so its cotangent is
+/// [g, 0]); the conditional key mask goes with c. <see cref="Evaluate"/> is the same function forward-only (tests
+/// difference it).
 /// </summary>
 internal sealed class DateGradient(IReward reward, VaeDecoderModel decoder, string prompt)
 {
-    // h(x̄₀(c)) per sample and ∇_c Σ h through the UNet, CFG, x̄₀, the decoder and the reward.
+    // h(x̄₀(c)) per sample and ∇_c Σ h through the denoiser, CFG, x̄₀, the decoder and the reward.
     public (float[] Scores, FloatTensor Gradient) Compute(DenoisingContext context, FloatTensor conditional, float[] unconditional, List<KeyValuePair<string, double>> calls)
     {
         var n = context.Latents.Length;
-        var unet = context.Unet.Differentiable(context.Unet.InputNames[2]);
+        var denoiser = context.Denoiser;
+        var mask = context.Embeddings.ConditionalMask;
         var conditionalNoise = new float[n];
-        using var unetRecord = Timed(calls, "unet cond forward (recorded)", () =>
-            context.Unet.PredictRecorded(unet, context.ModelInput, context.LatentShape, context.Timestep, conditional, conditionalNoise, context.RunOptions));
-        context.UnetCalls++;
+        using var denoiserRecord = Timed(calls, "denoiser cond forward (recorded)", () =>
+            denoiser.PredictRecorded(context.ModelInput, context.LatentShape, context.Timestep, conditional, mask, conditionalNoise, context.RunOptions));
+        context.DenoiserCalls++;
 
         var guided = new float[n];
         Combine(context, unconditional, conditionalNoise, guided);
@@ -50,18 +53,15 @@ internal sealed class DateGradient(IReward reward, VaeDecoderModel decoder, stri
         var noiseGradient = new float[n];
         TensorPrimitives.Multiply(latentGradient.Data, scale, noiseGradient);
 
-        using var cotangent = context.Unet.CreateSampleTensor(noiseGradient, context.LatentShape);
-        using var gradients = Timed(calls, "unet backward", () => unet.Backward(unetRecord, cotangent, context.RunOptions));
-        var g = new float[gradients[0].ElementCount];
-        UNetModel.Read(gradients[0], g);
-        return (rewardGradient.Scores, new FloatTensor(g, conditional.Shape));
+        var g = Timed(calls, "denoiser backward", () => denoiser.BackwardToHiddenStates(denoiserRecord, noiseGradient, context.RunOptions));
+        return (rewardGradient.Scores, g);
     }
 
     /// <summary>h(c) per sample, forward only (no recorded passes).</summary>
     public float[] Evaluate(DenoisingContext context, FloatTensor conditional, float[] unconditional)
     {
         var noise = new float[context.Latents.Length];
-        context.Unet.Predict(context.ModelInput, context.LatentShape, context.Timestep, conditional, noise, context.RunOptions);
+        context.Denoiser.Predict(context.ModelInput, context.LatentShape, context.Timestep, conditional, context.Embeddings.ConditionalMask, noise, context.RunOptions);
         var guided = new float[noise.Length];
         Combine(context, unconditional, noise, guided);
         return ScoreGuided(context, guided);

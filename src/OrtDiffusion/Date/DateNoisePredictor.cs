@@ -8,14 +8,21 @@ using OrtDiffusion.Tensors;
 namespace OrtDiffusion.Date;
 
 /// <summary>
-/// DATE (Diffusion Adaptive Text Embedding) as a noise predictor for <see cref="StableDiffusionPipeline"/>.
+/// DATE (Diffusion Adaptive Text Embedding) as a noise predictor for <see cref="StableDiffusionPipeline"/> and
+/// <see cref="PixArtAlphaPipeline"/> alike (any <see cref="IDiffusionPipeline"/>: pass its <c>Decoder</c>).
 /// At an update step: ε_u with the unconditional embedding (never changed); with the current conditional
-/// embedding c, the UNet's recorded forward gives ε_c, CFG gives ε̂, the scheduler gives x̄₀, and
+/// embedding c, the denoiser's recorded forward gives ε_c, CFG gives ε̂, the scheduler gives x̄₀, and
 /// h = reward(decode(x̄₀ / 0.18215) / 2 + 0.5) (no clamp); the hand-written chain rule
-/// (reward VJP → ÷2 → decoder VJP → ÷0.18215 → ∂x̄₀/∂ε̂ → ×w → UNet backward) gives g = ∇_c h, and
-/// c ← c + ρ·g/‖g‖ with one Frobenius norm per sample. Then ε_c with the new c, CFG, and the step.
-/// Other steps use the current c with the standard batched CFG call.
+/// (reward VJP → ÷2 → decoder VJP → ÷0.18215 → ∂x̄₀/∂ε̂ → ×w → denoiser backward) gives g = ∇_c h, and
+/// c ← c + ρ·g/‖g‖ with one Frobenius norm per sample over the whole <c>[sequence, width]</c> tensor. Then ε_c with
+/// the new c, CFG, and the step. Other steps use the current c with the standard batched CFG call.
 /// </summary>
+/// <remarks>
+/// Masked text positions (PixArt's T5 padding): the transformer's key mask removes them from every attention, so
+/// g is exactly zero there and the norm over the whole tensor equals the norm over the kept positions; the update
+/// direction is also multiplied by the mask, so those positions keep their encoder values whatever the model's
+/// numerics (and the optional prior, whose c − c_org is zero there, adds nothing).
+/// </remarks>
 public sealed class DateNoisePredictor : INoisePredictor
 {
     private readonly IReward reward;
@@ -64,7 +71,7 @@ public sealed class DateNoisePredictor : INoisePredictor
                 Index = context.StepIndex,
                 Timestep = context.Timestep,
                 Updated = new bool[context.Embeddings.BatchSize],
-                CallMilliseconds = [KeyValuePair.Create("unet guided", clock.Elapsed.TotalMilliseconds)],
+                CallMilliseconds = [KeyValuePair.Create("denoiser guided", clock.Elapsed.TotalMilliseconds)],
             });
             return;
         }
@@ -80,7 +87,7 @@ public sealed class DateNoisePredictor : INoisePredictor
         var unconditional = new float[n];
         if (context.UsesGuidance)
         {
-            DateGradient.Timed(calls, "unet uncond", () => context.PredictNoise(context.Embeddings.Unconditional, unconditional));
+            DateGradient.Timed(calls, "denoiser uncond", () => context.PredictNoise(context.Embeddings.Unconditional, unconditional));
         }
 
         float[]? before = null;
@@ -91,7 +98,7 @@ public sealed class DateNoisePredictor : INoisePredictor
         {
             var (scores, g) = gradient.Compute(context, context.Embeddings.Conditional, unconditional, calls);
             before ??= scores;
-            var direction = WithPrior(context.Embeddings.Conditional, g);
+            var direction = KeptPositionsOnly(WithPrior(context.Embeddings.Conditional, g), context.Embeddings.ConditionalMask);
             norms = PerSampleNorms(direction);
             var next = context.Embeddings.Conditional.Clone();
             for (var b = 0; b < batch; b++)
@@ -116,7 +123,7 @@ public sealed class DateNoisePredictor : INoisePredictor
         }
 
         var conditional = new float[n];
-        DateGradient.Timed(calls, "unet cond", () => context.PredictNoise(context.Embeddings.Conditional, conditional));
+        DateGradient.Timed(calls, "denoiser cond", () => context.PredictNoise(context.Embeddings.Conditional, conditional));
         DateGradient.Combine(context, unconditional, conditional, guided);
 
         float[]? after = null;
@@ -153,6 +160,27 @@ public sealed class DateNoisePredictor : INoisePredictor
         TensorPrimitives.Subtract(conditional.Data, original!.Data, difference);
         TensorPrimitives.MultiplyAdd(difference, -2f * Options.PriorWeight / conditional.Length, direction.Data, direction.Data);
         return direction;
+    }
+
+    // Zero at positions the key mask discards (the gradient is already zero there; this keeps it so exactly).
+    internal static FloatTensor KeptPositionsOnly(FloatTensor direction, FloatTensor? mask)
+    {
+        if (mask is null)
+        {
+            return direction;
+        }
+
+        var masked = direction.Clone();
+        var width = (int)direction.Shape[2];
+        for (var p = 0; p < mask.Length; p++)
+        {
+            if (mask.Data[p] == 0f)
+            {
+                masked.Data.AsSpan(p * width, width).Clear();
+            }
+        }
+
+        return masked;
     }
 
     internal static double[] PerSampleNorms(FloatTensor tensor)

@@ -76,4 +76,8 @@ public sealed class ClipTextEncoder : OnnxComponent
 /// <param name="Prompt">The text.</param>
 /// <param name="Tokens">Its token ids and whether it was truncated.</param>
 /// <param name="Embedding">The encoder's output.</param>
-public sealed record PromptEncoding(string Prompt, TokenizedText Tokens, FloatTensor Embedding);
+public sealed record PromptEncoding(string Prompt, TokenizedText Tokens, FloatTensor Embedding)
+{
+    /// <summary>The tokens' attention mask as <c>[1, sequence]</c> of 0/1 values (1 for real tokens).</summary>
+    public FloatTensor AttentionMask() => new(Array.ConvertAll(Tokens.AttentionMask, static m => (float)m), 1, Tokens.Length);
+}

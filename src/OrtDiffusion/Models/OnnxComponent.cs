@@ -46,6 +46,9 @@ public abstract class OnnxComponent : IDisposable
             $"The {Role} model '{ModelPath}' has no input named {string.Join(" or ", names.Select(n => $"'{n}'"))} ({expectation}). " +
             $"Its inputs: {string.Join(", ", Session.Inputs.Select(i => $"{i.Name} {i.ElementType}{i.ShapeText}"))}.");
 
+    /// <summary>The input called one of <paramref name="names"/>, or null when the model has none of them.</summary>
+    protected NodeMetadata? OptionalInput(params string[] names) => Find(Session.Inputs, names);
+
     /// <summary>The output called one of <paramref name="names"/>, or the first output when <paramref name="orFirst"/>.</summary>
     protected NodeMetadata RequireOutput(string expectation, bool orFirst, params string[] names) =>
         Find(Session.Outputs, names) ?? (orFirst && Session.Outputs.Count > 0 ? Session.Outputs[0] : null) ?? throw new InvalidDataException(

@@ -102,6 +102,84 @@ internal sealed class TensorSlot : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies float values in for any element type: floats as they are, integers rounded to the nearest
+    /// (attention masks arrive as 0/1 floats and go to int64 or float inputs alike).
+    /// </summary>
+    public void WriteNumbers(ReadOnlySpan<float> values)
+    {
+        CheckLength(values.Length);
+        if (longs is not null)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                longs[i] = (long)MathF.Round(values[i]);
+            }
+        }
+        else if (ints is not null)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                ints[i] = (int)MathF.Round(values[i]);
+            }
+        }
+        else
+        {
+            Write(values);
+        }
+    }
+
+    /// <summary>Sets one element (converted to the slot's type; integers truncated).</summary>
+    public void Set(int index, float value)
+    {
+        if (floats is not null)
+        {
+            floats[index] = value;
+        }
+        else if (halves is not null)
+        {
+            halves[index] = (Half)value;
+        }
+        else if (longs is not null)
+        {
+            longs[index] = (long)value;
+        }
+        else
+        {
+            ints![index] = (int)value;
+        }
+    }
+
+    /// <summary>
+    /// Copies the first <paramref name="keep"/> values of each block of <paramref name="blockLength"/> out as float:
+    /// for <c>[B, C, h, w]</c> with blocks of <c>C·h·w</c> and <paramref name="keep"/> = <c>c·h·w</c>, the first c channels of every sample.
+    /// </summary>
+    public void ReadLeading(Span<float> destination, int blockLength, int keep)
+    {
+        if (blockLength <= 0 || keep <= 0 || keep > blockLength || Length % blockLength != 0 || destination.Length != Length / blockLength * keep)
+        {
+            throw new ArgumentException($"Cannot read the first {keep} of every {blockLength} values of a tensor {Tensors.FloatTensor.ShapeText(Shape)} into {destination.Length} values.");
+        }
+
+        var blocks = Length / blockLength;
+        for (var b = 0; b < blocks; b++)
+        {
+            var target = destination.Slice(b * keep, keep);
+            if (floats is not null)
+            {
+                floats.AsSpan(b * blockLength, keep).CopyTo(target);
+            }
+            else if (halves is not null)
+            {
+                TensorPrimitives.ConvertToSingle(halves.AsSpan(b * blockLength, keep), target);
+            }
+            else
+            {
+                throw new InvalidOperationException($"A {Type} tensor cannot be read as float.");
+            }
+        }
+    }
+
     /// <summary>Copies the values out as float.</summary>
     public void Read(Span<float> destination)
     {

@@ -5,11 +5,12 @@ namespace OrtDiffusion.Models;
 
 /// <summary>
 /// The Stable Diffusion UNet: <c>sample</c>, <c>timestep</c>, <c>encoder_hidden_states</c> → <c>out_sample</c>.
-/// Element types (float32 or float16) and the timestep format are read from the model. <see cref="Predict"/>
+/// Element types (float32 or float16) and the timestep format are read from the model. <c>Predict</c>
 /// reuses preallocated buffers, so a sampling loop allocates nothing per step. Gradients go through
-/// <see cref="Differentiable"/>, opened on first use.
+/// <see cref="Differentiable"/>, opened on first use. As an <see cref="IDenoiser"/> it ignores attention masks (the
+/// UNet has no mask input; CLIP embeddings are used padded, as diffusers does).
 /// </summary>
-public sealed class UNetModel : OnnxComponent
+public sealed class UNetModel : OnnxComponent, IDenoiser
 {
     private readonly SlotCache slots = new();
     private readonly string[] inputNames;
@@ -34,14 +35,8 @@ public sealed class UNetModel : OnnxComponent
         SampleType = sample.ElementType;
         HiddenStatesType = hidden.ElementType;
         TimestepType = timestep.ElementType;
-        Timestep = timestep.Rank switch
-        {
-            0 => TimestepFormat.FloatScalar,
-            1 when timestep.ElementType is TensorElementType.Int64 or TensorElementType.Int32 => TimestepFormat.Int64PerSample,
-            1 => TimestepFormat.FloatPerSample,
-            _ => throw new InvalidDataException($"The UNet model '{modelPath}': timestep '{timestep.Name}' has shape {timestep.ShapeText}; expected [] or [batch]."),
-        };
-        fixedTimestepLength = timestep.Rank == 1 ? timestep.Shape[0] : -1;
+        Timestep = DenoiserTimestep.FormatOf(timestep, Role, modelPath);
+        fixedTimestepLength = DenoiserTimestep.FixedLength(timestep);
         InChannels = sample.Shape[1] > 0 ? (int)sample.Shape[1] : 4;
         HiddenSize = hidden.Shape[2] > 0 ? (int)hidden.Shape[2] : -1;
         inputNames = [sample.Name, timestep.Name, hidden.Name];
@@ -66,6 +61,15 @@ public sealed class UNetModel : OnnxComponent
     /// <summary>Width of the text embeddings, or −1 when the model leaves it symbolic.</summary>
     public int HiddenSize { get; }
 
+    /// <inheritdoc />
+    int IDenoiser.LatentChannels => InChannels;
+
+    /// <summary>False: the UNet has no attention-mask input.</summary>
+    public bool TakesAttentionMask => false;
+
+    /// <inheritdoc />
+    public string HiddenStatesInput => inputNames[2];
+
     /// <summary>The input names (sample, timestep, encoder hidden states).</summary>
     public IReadOnlyList<string> InputNames => inputNames;
 
@@ -84,6 +88,33 @@ public sealed class UNetModel : OnnxComponent
         outputValues[0] = output.Value;
         Session.Run(inputNames, inputValues, outputNames, outputValues, runOptions);
         output.Read(noise);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The UNet has no mask input; <paramref name="attentionMask"/> is ignored.</remarks>
+    public void Predict(ReadOnlySpan<float> sample, ReadOnlySpan<long> sampleShape, float timestep, FloatTensor hiddenStates, FloatTensor? attentionMask, Span<float> noise, RunOptions? runOptions = null) =>
+        Predict(sample, sampleShape, timestep, hiddenStates, noise, runOptions);
+
+    /// <inheritdoc />
+    /// <remarks>The UNet has no mask input; <paramref name="attentionMask"/> is ignored.</remarks>
+    public DenoiserRecord PredictRecorded(ReadOnlySpan<float> sample, ReadOnlySpan<long> sampleShape, float timestep, FloatTensor hiddenStates, FloatTensor? attentionMask, Span<float> noise, RunOptions? runOptions = null)
+    {
+        var model = Differentiable(HiddenStatesInput);
+        var record = PredictRecorded(model, sample, sampleShape, timestep, hiddenStates, noise, runOptions);
+        return new DenoiserRecord(this, model, record, sampleShape.ToArray(), (long[])hiddenStates.Shape.Clone());
+    }
+
+    /// <inheritdoc />
+    public FloatTensor BackwardToHiddenStates(DenoiserRecord record, ReadOnlySpan<float> noiseGradient, RunOptions? runOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        record.CheckOwner(this);
+        long[] shape = [.. record.SampleShape];
+        using var cotangent = CreateSampleTensor(noiseGradient.ToArray(), shape);
+        using var gradients = record.Model.Backward(record.Forward, cotangent, runOptions);
+        var g = new float[gradients[0].ElementCount];
+        Read(gradients[0], g);
+        return new FloatTensor(g, record.HiddenShapeArray());
     }
 
     /// <summary>The UNet's split VJP with respect to the named inputs (cached per set of inputs).</summary>
@@ -172,10 +203,7 @@ public sealed class UNetModel : OnnxComponent
 
         var sampleSlot = slots.Get("sample", SampleType, sampleShape);
         sampleSlot.Write(sample);
-        var timestepSlot = Timestep == TimestepFormat.FloatScalar
-            ? slots.Get("t", TimestepType, [])
-            : slots.Get("t", TimestepType, [fixedTimestepLength > 0 ? fixedTimestepLength : sampleShape[0]]);
-        timestepSlot.Fill(timestep);
+        var timestepSlot = DenoiserTimestep.Fill(slots, Timestep, TimestepType, fixedTimestepLength, sampleShape[0], timestep);
         var hiddenSlot = slots.Get("text", HiddenStatesType, hiddenStates.Shape);
         hiddenSlot.Write(hiddenStates.Data);
         inputValues[0] = sampleSlot.Value;

@@ -20,10 +20,10 @@ public sealed record GenerationRequest
     /// <summary>Seed of the torch-compatible generator: the same seed gives diffusers' initial noise.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>Image width in pixels (a multiple of 8).</summary>
+    /// <summary>Image width in pixels (a multiple of 8; any size for PixArt-α with resolution binning).</summary>
     public int Width { get; init; } = 512;
 
-    /// <summary>Image height in pixels (a multiple of 8).</summary>
+    /// <summary>Image height in pixels (a multiple of 8; any size for PixArt-α with resolution binning).</summary>
     public int Height { get; init; } = 512;
 
     /// <summary>Images per prompt.</summary>
@@ -47,17 +47,29 @@ public sealed record GenerationRequest
     /// <summary>Ready embeddings to use instead of encoding the prompts (DATE and IPGO supply their own).</summary>
     public PromptEmbeddings? Embeddings { get; init; }
 
+    /// <summary>
+    /// PixArt-α only (Stable Diffusion ignores it): generate at the trained aspect-ratio bucket nearest to the requested
+    /// size and resize the image back, as diffusers' <c>use_resolution_binning</c> (on by default, as there).
+    /// </summary>
+    public bool ResolutionBinning { get; init; } = true;
+
     /// <summary>Throws with a clear message when a setting is out of range.</summary>
     public void Validate()
+    {
+        if (Width < 8 || Height < 8 || Width % 8 != 0 || Height % 8 != 0)
+        {
+            throw new ArgumentException($"Width and height must be positive multiples of 8; got {Width}×{Height}.");
+        }
+
+        ValidateSettings();
+    }
+
+    /// <summary>Every check but the size's (pipelines that map sizes to buckets check it themselves).</summary>
+    internal void ValidateSettings()
     {
         if (Steps < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Steps), Steps, "Sampling needs at least one step.");
-        }
-
-        if (Width < 8 || Height < 8 || Width % 8 != 0 || Height % 8 != 0)
-        {
-            throw new ArgumentException($"Width and height must be positive multiples of 8; got {Width}×{Height}.");
         }
 
         if (BatchSize < 1)

@@ -6,21 +6,21 @@ namespace OrtDiffusion.Pipelines;
 /// <summary>The images of a generation and what produced them.</summary>
 public sealed class GenerationResult
 {
-    internal GenerationResult(FloatTensor images, FloatTensor latents, PromptEmbeddings embeddings, GenerationParameters parameters, TimeSpan elapsed, int unetCalls, bool promptTruncated)
+    internal GenerationResult(FloatTensor images, FloatTensor latents, PromptEmbeddings embeddings, GenerationParameters parameters, TimeSpan elapsed, int denoiserCalls, bool promptTruncated)
     {
         Images = images;
         Latents = latents;
         Embeddings = embeddings;
         Parameters = parameters;
         Elapsed = elapsed;
-        UnetCalls = unetCalls;
+        DenoiserCalls = denoiserCalls;
         PromptTruncated = promptTruncated;
     }
 
-    /// <summary>The decoded images <c>[batch, 3, H, W]</c> in about [−1, 1].</summary>
+    /// <summary>The decoded images <c>[batch, 3, H, W]</c> in about [−1, 1], at the requested size.</summary>
     public FloatTensor Images { get; }
 
-    /// <summary>The final latents (scaled, as the UNet sees them).</summary>
+    /// <summary>The final latents (scaled, as the denoiser sees them), at the generated size (PixArt's resolution bin).</summary>
     public FloatTensor Latents { get; }
 
     /// <summary>The embeddings at the end of sampling (DATE changes the conditional one).</summary>
@@ -32,8 +32,11 @@ public sealed class GenerationResult
     /// <summary>Wall time of the generation.</summary>
     public TimeSpan Elapsed { get; }
 
-    /// <summary>UNet forward evaluations made (a batched CFG call counts once).</summary>
-    public int UnetCalls { get; }
+    /// <summary>Denoiser evaluations made — UNet or transformer forward calls, recorded ones included (a batched CFG call counts once).</summary>
+    public int DenoiserCalls { get; }
+
+    /// <summary>The same count as <see cref="DenoiserCalls"/> under its Stable Diffusion name.</summary>
+    public int UnetCalls => DenoiserCalls;
 
     /// <summary>Whether the prompt had more tokens than the encoder takes and was cut.</summary>
     public bool PromptTruncated { get; }

@@ -2,7 +2,7 @@ namespace OrtDiffusion.Pipelines;
 
 /// <summary>
 /// Produces the guided noise prediction ε̂ for one sampling step. The default guides with CFG in one
-/// batched UNet call; DATE replaces it to update the conditional embedding at chosen steps first.
+/// batched denoiser call (UNet or transformer); DATE replaces it to update the conditional embedding at chosen steps first.
 /// </summary>
 public interface INoisePredictor
 {
@@ -10,7 +10,7 @@ public interface INoisePredictor
     void Predict(DenoisingContext context, Span<float> guided);
 }
 
-/// <summary>The standard predictor: classifier-free guidance with both branches in one UNet call.</summary>
+/// <summary>The standard predictor: classifier-free guidance with both branches in one denoiser call.</summary>
 public sealed class GuidedNoisePredictor : INoisePredictor
 {
     /// <summary>The shared instance (it holds no state).</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using OrtDiffusion.Models;
 using OrtDiffusion.Schedulers;
 using OrtDiffusion.Text;
@@ -110,58 +109,17 @@ public sealed class StableDiffusionModel : IDisposable
         return item;
     }
 
-    private static string Required(string folder, string component, string file, string what)
-    {
-        var path = Path.Combine(folder, component, file);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The model folder '{folder}' has no {component}/{file} ({what}).", path);
-        }
-
-        return path;
-    }
+    private static string Required(string folder, string component, string file, string what) =>
+        ModelFolderFiles.Required(folder, component, file, what);
 
     private static void CheckModelIndex(string folder)
     {
-        var path = Path.Combine(folder, "model_index.json");
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The model folder '{folder}' has no model_index.json; is it a diffusers/Optimum export?", path);
-        }
-
-        string? className;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            className = doc.RootElement.TryGetProperty("_class_name", out var c) ? c.GetString() : null;
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e);
-        }
-
+        var className = ModelFolderFiles.ClassName(folder);
         if (className is not null && className.Contains("PixArt", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidDataException($"'{path}' describes a {className}; open it with PixArtAlphaPipeline, not as Stable Diffusion.");
+            throw new InvalidDataException($"'{Path.Combine(folder, "model_index.json")}' describes a {className}; open it with PixArtAlphaPipeline, not as Stable Diffusion.");
         }
     }
 
-    private static float ScalingFactor(string folder)
-    {
-        foreach (var config in new[] { Path.Combine(folder, "vae_decoder", "config.json"), Path.Combine(folder, "vae", "config.json") })
-        {
-            if (!File.Exists(config))
-            {
-                continue;
-            }
-
-            using var doc = JsonDocument.Parse(File.ReadAllText(config));
-            if (doc.RootElement.TryGetProperty("scaling_factor", out var s) && s.ValueKind == JsonValueKind.Number)
-            {
-                return s.GetSingle();
-            }
-        }
-
-        return DefaultScalingFactor;
-    }
+    private static float ScalingFactor(string folder) => ModelFolderFiles.ScalingFactor(folder, DefaultScalingFactor);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using OrtDiffusion.Imaging;
 using OrtDiffusion.Models;
 using OrtDiffusion.Randomness;
@@ -15,7 +14,7 @@ namespace OrtDiffusion.Pipelines;
 /// torch-identical initial noise → the scheduler's sampling loop with classifier-free guidance → the VAE decoder.
 /// The noise predictor is pluggable, which is how DATE changes the conditional embedding during sampling.
 /// </summary>
-public sealed class StableDiffusionPipeline : IDisposable
+public sealed class StableDiffusionPipeline : IDiffusionPipeline
 {
     private readonly Dictionary<(string Prompt, bool Padded), PromptEncoding> encodings = new();
     private readonly bool ownsModel;
@@ -34,6 +33,21 @@ public sealed class StableDiffusionPipeline : IDisposable
 
     /// <summary>The model.</summary>
     public StableDiffusionModel Model { get; }
+
+    /// <inheritdoc />
+    public DiffusionBackbone Backbone => DiffusionBackbone.StableDiffusion;
+
+    /// <inheritdoc />
+    public string ModelName => Model.Name;
+
+    /// <inheritdoc />
+    public IDenoiser Denoiser => Model.Unet;
+
+    /// <inheritdoc />
+    public VaeDecoderModel Decoder => Model.VaeDecoder;
+
+    /// <summary>SD v1.5's defaults: 50 steps, guidance 7.5, 512×512, the model's own scheduler.</summary>
+    public GenerationRequest DefaultRequest => new();
 
     /// <summary>Opens the model folder and a pipeline over it (disposing the pipeline closes the model).</summary>
     public static StableDiffusionPipeline Load(string folder, ExecutionOptions? options = null) =>
@@ -61,21 +75,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>A fresh scheduler for one run: the named one, or the model's own configuration.</summary>
-    public IScheduler CreateScheduler(string? name, int steps, float eta = 0f)
-    {
-        var scheduler = name is null ? SchedulerFactory.Create(Model.SchedulerConfig) : SchedulerFactory.Create(name, Model.SchedulerConfig);
-        if (scheduler is DdimScheduler ddim)
-        {
-            ddim.Eta = eta;
-        }
-        else if (eta != 0f)
-        {
-            throw new ArgumentException($"η applies to DDIM only, not to {SchedulerFactory.ClassNameOf(scheduler.Kind)}.", nameof(eta));
-        }
-
-        scheduler.SetTimesteps(steps);
-        return scheduler;
-    }
+    public IScheduler CreateScheduler(string? name, int steps, float eta = 0f) =>
+        SamplingLoop.CreateScheduler(Model.SchedulerConfig, name, steps, eta);
 
     /// <summary>Generates images for <paramref name="request"/>.</summary>
     /// <param name="request">Prompts, settings, seed, size and optional starts.</param>
@@ -100,9 +101,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         PromptEmbeddings embeddings;
         if (request.Embeddings is { } supplied)
         {
-            embeddings = supplied.BatchSize == request.BatchSize
-                ? supplied.Clone()
-                : PromptEmbeddings.ForBatch(supplied.Conditional, supplied.Unconditional, request.BatchSize);
+            embeddings = supplied.ForBatch(request.BatchSize);
         }
         else
         {
@@ -118,32 +117,12 @@ public sealed class StableDiffusionPipeline : IDisposable
         var context = new DenoisingContext(Model.Unet, scheduler, embeddings, request.GuidanceScale, latentShape, runOptions, cancellationToken);
 
         var start = PrepareLatents(request, scheduler, generator, context, latentShape, runOptions);
-        var guided = new float[context.Latents.Length];
-        var original = new float[context.Latents.Length];
-        var noise = new TorchNoiseSource(generator);
-        var total = scheduler.Timesteps.Count - start;
-        for (var i = start; i < scheduler.Timesteps.Count; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            context.StepIndex = i;
-            context.Timestep = scheduler.Timesteps[i];
-            scheduler.ScaleModelInput(context.Latents, context.ModelInput, i);
-            predictor.Predict(context, guided);
-            scheduler.Step(guided, i, context.Latents, context.Latents, original, request.BatchSize, noise);
-            onStep?.Invoke(new StepSnapshot(i, context.Timestep, context.Latents, original, latentShape));
-            progress?.Report(new GenerationProgress(i - start + 1, total, context.Timestep));
-        }
-
-        if (!FloatTensor.AllFinite(context.Latents))
-        {
-            throw new InvalidOperationException("Sampling produced non-finite latents; check the model and the settings.");
-        }
-
+        SamplingLoop.Run(context, predictor, start, generator, onStep, progress);
         var latents = new FloatTensor(context.Latents, latentShape);
         cancellationToken.ThrowIfCancellationRequested();
         var images = Model.VaeDecoder.Decode(latents, runOptions);
         var parameters = Describe(request, scheduler);
-        return new GenerationResult(images, latents, embeddings, parameters, clock.Elapsed, context.UnetCalls, truncated);
+        return new GenerationResult(images, latents, embeddings, parameters, clock.Elapsed, context.DenoiserCalls, truncated);
     }
 
     /// <summary>Closes the model when this pipeline opened it.</summary>
@@ -180,22 +159,7 @@ public sealed class StableDiffusionPipeline : IDisposable
             return start;
         }
 
-        float[] initial;
-        if (request.InitialLatents is { } given)
-        {
-            if (!given.Shape.SequenceEqual(shape))
-            {
-                throw new ArgumentException($"The initial latents {FloatTensor.ShapeText(given.Shape)} must be {FloatTensor.ShapeText(shape)} for a {request.BatchSize}×{request.Width}×{request.Height} request.");
-            }
-
-            initial = given.Data;
-        }
-        else
-        {
-            initial = generator.Randn([.. shape.Select(d => (int)d)]);
-        }
-
-        TensorPrimitives.Multiply(initial, scheduler.InitNoiseSigma, context.Latents);
+        SamplingLoop.FillInitialNoise(request, scheduler, generator, context.Latents, shape, $"{request.BatchSize}×{request.Width}×{request.Height}");
         return 0;
     }
 
