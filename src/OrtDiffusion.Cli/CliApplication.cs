@@ -27,6 +27,7 @@ internal static class CliApplication
             ZooCommand.Create(context),
             GenerateCommand.Create(context),
             DemoCommand.Create(context),
+            IpgoCommand.Create(context),
         };
         var writer = new ConsoleTextWriter(console);
         return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = writer, Error = writer });
