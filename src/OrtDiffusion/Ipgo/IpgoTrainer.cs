@@ -30,6 +30,7 @@ public sealed class IpgoTrainer
 {
     private readonly StableDiffusionPipeline pipeline;
     private readonly IReward reward;
+    private int textWidth;
 
     /// <summary>Trains with <paramref name="pipeline"/>'s model against <paramref name="reward"/> (the caller keeps ownership of both).</summary>
     public IpgoTrainer(StableDiffusionPipeline pipeline, IReward reward)
@@ -38,8 +39,8 @@ public sealed class IpgoTrainer
         this.reward = reward ?? throw new ArgumentNullException(nameof(reward));
     }
 
-    /// <summary>The text width D of the model's encoder (from one encoding of <c>""</c>).</summary>
-    public int TextWidth => (int)pipeline.EncodePrompt(string.Empty, padded: false).Embedding.Shape[2];
+    /// <summary>The text width D of the model's encoder (from one encoding of <c>""</c>, on first use).</summary>
+    public int TextWidth => textWidth > 0 ? textWidth : textWidth = (int)IpgoText.EncodeUnconditional(pipeline.Model.TextEncoder, string.Empty, 2).Shape[2];
 
     /// <summary>
     /// New tokens for <paramref name="prompts"/> on this model and reward, after checking that every prompt fits with
