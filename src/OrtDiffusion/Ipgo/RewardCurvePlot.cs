@@ -83,7 +83,7 @@ public static class RewardCurvePlot
         }
 
         // Legend.
-        var lx = Width - Right - 150;
+        var lx = Left + 12; // top left: reward curves mostly rise to the right
         svg.Append(Invariant, $"  <g id=\"legend\" font-size=\"11\">\n");
         svg.Append(Invariant, $"    <line x1=\"{lx}\" x2=\"{lx + 20}\" y1=\"{Top + 8}\" y2=\"{Top + 8}\" stroke=\"#1f77b4\" stroke-width=\"2\"/><text x=\"{lx + 26}\" y=\"{Top + 12}\">reward</text>\n");
         svg.Append(Invariant, $"    <line x1=\"{lx}\" x2=\"{lx + 20}\" y1=\"{Top + 24}\" y2=\"{Top + 24}\" stroke=\"#d62728\" stroke-dasharray=\"6 4\"/><text x=\"{lx + 26}\" y=\"{Top + 28}\">best so far</text>\n");

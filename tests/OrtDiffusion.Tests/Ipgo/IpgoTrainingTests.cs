@@ -217,17 +217,47 @@ public sealed class IpgoTrainingTests(ZooFixture zoo, Xunit.Abstractions.ITestOu
     }
 
     [Fact]
-    public void Cancellation_stops_between_and_inside_generations()
+    public void Cancellation_stops_before_and_inside_a_generation_without_changing_the_tokens()
     {
         using var pipeline = StableDiffusionPipeline.Load(zoo.StableDiffusion);
-        using var reward = TestRewards.Aesthetic(zoo);
-        var trainer = new IpgoTrainer(pipeline, reward);
-        var tokens = trainer.CreateTokens(Options(3), [Prompt]);
+        using var aesthetic = TestRewards.Aesthetic(zoo);
+        var tokens = new IpgoTrainer(pipeline, aesthetic).CreateTokens(Options(3), [Prompt]);
+        var before = (float[])tokens.Prefix.Parameters.Clone();
+
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => trainer.Train(tokens, cancellationToken: cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => new IpgoTrainer(pipeline, aesthetic).Train(tokens, cancellationToken: cancelled.Token));
+
+        // Cancelled while the reward runs: the decoder and UNet backward passes that follow are stopped by ONNX Runtime.
+        using var midway = new CancellationTokenSource();
+        using var cancelling = new CancellingReward(aesthetic, midway);
+        Assert.ThrowsAny<OperationCanceledException>(() => new IpgoTrainer(pipeline, cancelling).Train(tokens, cancellationToken: midway.Token));
+        Assert.Equal(1, cancelling.Calls);
         Assert.Equal(0, tokens.History.EpochsDone);
         Assert.Equal(0, tokens.Optimizer.Steps);
+        Assert.Equal(before, tokens.Prefix.Parameters);
+    }
+
+    /// <summary>Scores with the inner reward and cancels the training while doing so.</summary>
+    private sealed class CancellingReward(Rewards.IReward inner, CancellationTokenSource source) : Rewards.IReward
+    {
+        public int Calls { get; private set; }
+
+        public string Name => inner.Name;
+
+        public float[] Score(Tensors.FloatTensor images, string prompt, CancellationToken cancellationToken = default) => inner.Score(images, prompt, cancellationToken);
+
+        public Rewards.RewardGradient ScoreWithGradient(Tensors.FloatTensor images, string prompt, ReadOnlySpan<float> weights, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            var result = inner.ScoreWithGradient(images, prompt, weights, CancellationToken.None);
+            source.Cancel();
+            return result;
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
