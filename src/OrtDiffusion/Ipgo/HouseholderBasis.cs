@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace OrtDiffusion.Ipgo;
 
@@ -71,35 +70,36 @@ public sealed class HouseholderBasis
             throw new ArgumentException($"A {rows}×{columns} basis starts from W₀ [{rows}, {columns}] and N [{rows}, {rows - columns}]; got {start.Length} and {completion.Length} values.");
         }
 
-        var full = Matrix<double>.Build.Dense(rows, rows);
+        var full = new double[rows * rows]; // [W₀ | N] column-major
         for (var r = 0; r < rows; r++)
         {
             for (var c = 0; c < columns; c++)
             {
-                full[r, c] = start[(r * columns) + c];
+                full[(c * rows) + r] = start[(r * columns) + c];
             }
 
             for (var c = columns; c < rows; c++)
             {
-                full[r, c] = completion[(r * (rows - columns)) + c - columns];
+                full[(c * rows) + r] = completion[(r * (rows - columns)) + c - columns];
             }
         }
 
-        var qr = full.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Full);
-        var @base = new float[rows * rows];
-        for (var c = 0; c < rows; c++)
+        double[] q;
+        try
         {
-            var diagonal = qr.R[c, c];
-            if (diagonal == 0 || !double.IsFinite(diagonal))
-            {
-                throw new ArgumentException($"The basis start [W₀ | N] is singular at column {c}; it cannot be orthonormalised.");
-            }
+            q = QrDecomposition.PositiveQ(full, rows);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"The basis start [W₀ | N] cannot be orthonormalised: {e.Message}", e);
+        }
 
-            // Column signs so that diag(R) > 0, which makes B unique (PyTorch's _make_orthogonal).
-            var sign = Math.Sign(diagonal);
-            for (var r = 0; r < rows; r++)
+        var @base = new float[rows * rows];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < rows; c++)
             {
-                @base[(r * rows) + c] = (float)(sign * qr.Q[r, c]);
+                @base[(r * rows) + c] = (float)q[(c * rows) + r];
             }
         }
 

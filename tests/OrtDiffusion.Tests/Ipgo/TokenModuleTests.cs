@@ -169,6 +169,35 @@ public sealed class TokenModuleTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
+    public void Qr_factor_is_orthogonal_and_makes_r_upper_triangular_with_a_positive_diagonal()
+    {
+        // Checked by definition: QᵀQ = I and R = QᵀA is upper triangular with R_jj > 0 (which makes Q unique).
+        var rng = new Random(8);
+        const int n = 9;
+        var a = Enumerable.Range(0, n * n).Select(_ => (rng.NextDouble() * 2) - 1).ToArray(); // column-major
+        var q = QrDecomposition.PositiveQ((double[])a.Clone(), n);
+        double Dot(double[] x, int i, double[] y, int j) => Enumerable.Range(0, n).Sum(r => x[(i * n) + r] * y[(j * n) + r]);
+        for (var i = 0; i < n; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                Assert.Equal(i == j ? 1 : 0, Dot(q, i, q, j), 12);
+                var rij = Dot(q, i, a, j);
+                if (i > j)
+                {
+                    Assert.Equal(0, rij, 12);
+                }
+                else if (i == j)
+                {
+                    Assert.True(rij > 0);
+                }
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => QrDecomposition.PositiveQ(new double[4], 2));
+    }
+
+    [Fact]
     public void Parameter_count_at_real_size_is_the_papers()
     {
         // 2 × (768·300 + 768 + 10·(300 + 2)) = 468 376 (IPGO paper, Table 3).
