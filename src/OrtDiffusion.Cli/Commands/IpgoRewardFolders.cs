@@ -1,11 +1,11 @@
 using System.Globalization;
+using System.Text.Json;
 using OrtDiffusion.Models;
 using OrtDiffusion.Onnx.Autodiff;
 using OrtDiffusion.Rewards;
 using OrtDiffusion.Runtime;
 using OrtDiffusion.Tensors;
 using OrtDiffusion.Text;
-using OrtDiffusion.TinyModels;
 
 namespace OrtDiffusion.Cli.Commands;
 
@@ -14,10 +14,11 @@ namespace OrtDiffusion.Cli.Commands;
 /// </summary>
 /// <remarks>
 /// Until the library has <c>OrtDiffusion.Rewards.RewardModel.Load(folder, ExecutionOptions)</c>, the CLI reads a folder
-/// itself through its <c>reward.json</c> (<see cref="RewardManifest"/>): the per-image model and its VJP graph, and the
-/// prompt's text inputs (token ids from the folder's tokenizer, or <c>text_embeds</c> from its text model). To switch,
-/// replace <see cref="OpenFolder"/>'s body with <c>RewardModel.Load(folder, options)</c> and <see cref="WeightedReward"/>
-/// with the library's weighted sum; nothing else here changes.
+/// itself through its <c>reward.json</c> (format_version 1, read with <see cref="JsonDocument"/> so this file depends on
+/// no manifest type): the per-image model and its VJP graph, and the prompt's text inputs (token ids from the folder's
+/// tokenizer, or <c>text_embeds</c> from its text model). To switch, make <see cref="Open"/> return
+/// <c>RewardSpec.Load(specs, options)</c> and <see cref="OpenFolder"/> return <c>RewardModel.Load(folder, options)</c>;
+/// the rest of this file can then go.
 /// </remarks>
 internal static class IpgoRewardFolders
 {
@@ -77,13 +78,13 @@ internal static class IpgoRewardFolders
             throw new DirectoryNotFoundException($"The reward folder '{folder}' does not exist.");
         }
 
-        return new ManifestReward(folder, RewardManifest.Load(folder), options);
+        return new ManifestReward(folder, Manifest.Load(folder), options);
     }
 
     /// <summary>A reward folder read through its manifest: scores and image gradients from the model's VJP graph.</summary>
     private sealed class ManifestReward : IReward
     {
-        private readonly RewardManifest manifest;
+        private readonly Manifest manifest;
         private readonly InferenceSession forward;
         private readonly InferenceSession vjp;
         private readonly InferenceSession? textModel;
@@ -91,7 +92,7 @@ internal static class IpgoRewardFolders
         private readonly Dictionary<string, (float[] Data, long[] Shape)> textEmbeds = new(StringComparer.Ordinal);
         private readonly string folder;
 
-        public ManifestReward(string folder, RewardManifest manifest, ExecutionOptions options)
+        public ManifestReward(string folder, Manifest manifest, ExecutionOptions options)
         {
             this.folder = folder;
             this.manifest = manifest;
@@ -109,7 +110,7 @@ internal static class IpgoRewardFolders
                 if (manifest.Tokenizer is { } t)
                 {
                     var tokenizerFolder = Path.Combine(folder, t.Folder);
-                    tokenizer = t.Kind == RewardTokenizerKind.ClipBpe
+                    tokenizer = t.Kind == "clip_bpe"
                         ? ClipTokenizer.FromFolder(tokenizerFolder, t.MaxLength)
                         : BertWordPieceTokenizer.FromFolder(tokenizerFolder, t.MaxLength);
                 }
@@ -165,8 +166,8 @@ internal static class IpgoRewardFolders
                 return cached;
             }
 
-            var text = manifest.TextModel!;
-            var ids = tokenizer!.Encode(prompt, manifest.Tokenizer!.MaxLength);
+            var text = manifest.TextModel!.Value;
+            var ids = tokenizer!.Encode(prompt, manifest.Tokenizer!.Value.MaxLength);
             var feeds = new Dictionary<string, OrtValue>(StringComparer.Ordinal) { [text.InputIds] = Ids(textModel!, text.InputIds, ids.Ids) };
             try
             {
@@ -205,21 +206,21 @@ internal static class IpgoRewardFolders
                 {
                     switch (input.Kind)
                     {
-                        case RewardTextInputKind.TextEmbeds:
+                        case "text_embeds":
                             var (data, shape) = owner.TextEmbeds(prompt);
                             Values[input.Name] = OrtValue.CreateTensor((float[])data.Clone(), shape);
                             break;
-                        case RewardTextInputKind.InputIds:
-                        case RewardTextInputKind.AttentionMask:
-                            var tokens = owner.tokenizer!.Encode(prompt, owner.manifest.Tokenizer!.MaxLength);
-                            var row = input.Kind == RewardTextInputKind.InputIds ? tokens.Ids : tokens.AttentionMask;
+                        case "input_ids":
+                        case "attention_mask":
+                            var tokens = owner.tokenizer!.Encode(prompt, owner.manifest.Tokenizer!.Value.MaxLength);
+                            var row = input.Kind == "input_ids" ? tokens.Ids : tokens.AttentionMask;
                             var batch = Enumerable.Repeat(row, images.BatchSize).SelectMany(r => r).ToArray();
                             Values[input.Name] = session.GetInput(input.Name).ElementType == TensorElementType.Int32
                                 ? OrtValue.CreateTensor(batch, [images.BatchSize, row.Length])
                                 : OrtValue.CreateTensor(Array.ConvertAll(batch, v => (long)v), [images.BatchSize, row.Length]);
                             break;
                         default:
-                            throw new NotSupportedException($"The reward folder '{owner.folder}' has a text input '{input.Name}' of an unknown kind.");
+                            throw new NotSupportedException($"The reward folder '{owner.folder}' has a text input '{input.Name}' of unknown kind '{input.Kind}'.");
                     }
                 }
             }
@@ -232,6 +233,58 @@ internal static class IpgoRewardFolders
                 {
                     v.Dispose();
                 }
+            }
+        }
+    }
+
+    /// <summary>The parts of <c>reward.json</c> (format_version 1) this reader uses.</summary>
+    private sealed record Manifest(
+        string Model, string ImageInput, string Output, List<(string Name, string Kind)> TextInputs,
+        (string Model, string InputIds, string? AttentionMask, string Output)? TextModel,
+        (string Kind, string Folder, int MaxLength)? Tokenizer)
+    {
+        public static Manifest Load(string folder)
+        {
+            var path = Path.Combine(folder, "reward.json");
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"The reward folder '{folder}' has no reward.json.", path);
+            }
+
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(path));
+                var root = doc.RootElement;
+                if (root.GetProperty("format_version").GetInt32() != 1)
+                {
+                    throw new InvalidDataException($"'{path}' has format_version {root.GetProperty("format_version")}; this reader knows 1.");
+                }
+
+                string Text(JsonElement e, string name, string fallback) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : fallback;
+                var inputs = root.TryGetProperty("text_inputs", out var list)
+                    ? list.EnumerateArray().Select(i => (Text(i, "name", ""), Text(i, "kind", ""))).ToList()
+                    : [];
+                (string, string, string?, string)? textModel = root.TryGetProperty("text_model", out var tm) && tm.ValueKind == JsonValueKind.Object
+                    ? (Text(tm, "model", "text_model.onnx"), Text(tm, "input_ids", "input_ids"), tm.TryGetProperty("attention_mask", out var am) && am.ValueKind == JsonValueKind.String ? am.GetString() : null, Text(tm, "output", "text_embeds"))
+                    : null;
+                (string, string, int)? tokenizer = root.TryGetProperty("tokenizer", out var tk) && tk.ValueKind == JsonValueKind.Object
+                    ? (Text(tk, "kind", "clip_bpe"), Text(tk, "folder", "tokenizer"), tk.GetProperty("max_length").GetInt32())
+                    : null;
+                if ((inputs.Count > 0 || textModel is not null) && tokenizer is null)
+                {
+                    throw new InvalidDataException($"'{path}' has text inputs but no tokenizer.");
+                }
+
+                if (inputs.Any(i => i.Item2 == "text_embeds") && textModel is null)
+                {
+                    throw new InvalidDataException($"'{path}' has a text_embeds input but no text_model.");
+                }
+
+                return new Manifest(Text(root, "model", "model.onnx"), Text(root, "image_input", "images"), Text(root, "output", "score"), inputs, textModel, tokenizer);
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                throw new InvalidDataException($"'{path}' is not a valid reward manifest: {e.Message}", e);
             }
         }
     }
