@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using OrtDiffusion.Ipgo;
 using OrtDiffusion.Pipelines;
+using OrtDiffusion.Rewards;
+using OrtDiffusion.Tensors;
 using OrtDiffusion.Tests.Date;
 using OrtDiffusion.Tests.TinyModels;
 
@@ -239,15 +241,15 @@ public sealed class IpgoTrainingTests(ZooFixture zoo, Xunit.Abstractions.ITestOu
     }
 
     /// <summary>Scores with the inner reward and cancels the training while doing so.</summary>
-    private sealed class CancellingReward(Rewards.IReward inner, CancellationTokenSource source) : Rewards.IReward
+    private sealed class CancellingReward(IReward inner, CancellationTokenSource source) : IReward
     {
         public int Calls { get; private set; }
 
         public string Name => inner.Name;
 
-        public float[] Score(Tensors.FloatTensor images, string prompt, CancellationToken cancellationToken = default) => inner.Score(images, prompt, cancellationToken);
+        public float[] Score(FloatTensor images, string prompt, CancellationToken cancellationToken = default) => inner.Score(images, prompt, cancellationToken);
 
-        public Rewards.RewardGradient ScoreWithGradient(Tensors.FloatTensor images, string prompt, ReadOnlySpan<float> weights, CancellationToken cancellationToken = default)
+        public RewardGradient ScoreWithGradient(FloatTensor images, string prompt, ReadOnlySpan<float> weights, CancellationToken cancellationToken = default)
         {
             Calls++;
             var result = inner.ScoreWithGradient(images, prompt, weights, CancellationToken.None);
