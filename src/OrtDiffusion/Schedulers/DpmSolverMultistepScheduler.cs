@@ -125,6 +125,34 @@ public sealed class DpmSolverMultistepScheduler : SchedulerBase
             OriginalWrtSample: dataS);
     }
 
+    // prev_i = Sample·x_i + Current·Q_i + Previous·Q_{i−1} + Earlier·Q_{i−2}, with the stored Q_j = qm_j·m_j + qs_j·x_j.
+    private protected override IReadOnlyList<HistoryDerivative> HistoryCore(int stepIndex)
+    {
+        var order = OrderAt(stepIndex);
+        if (order < 2)
+        {
+            return [];
+        }
+
+        var c = CoefficientsAt(stepIndex);
+        var history = new List<HistoryDerivative>(2);
+        if (order == 3)
+        {
+            history.Add(Through(stepIndex - 2, c.Earlier));
+        }
+
+        history.Add(Through(stepIndex - 1, c.Previous));
+        return history;
+    }
+
+    private HistoryDerivative Through(int step, double weight)
+    {
+        var (alpha, sigmaVp) = SigmaMath.AlphaSigma(SigmaArray[step]);
+        var (dataM, dataS, noiseM, noiseS) = ConversionAt(alpha, sigmaVp);
+        var (qm, qs) = DataPrediction ? (dataM, dataS) : (noiseM, noiseS);
+        return new HistoryDerivative(step, weight * qm, weight * qs);
+    }
+
     private protected override (double Signal, double Noise) NoiseCoefficients(int stepIndex) =>
         SigmaMath.AlphaSigma(SigmaArray[stepIndex]);
 

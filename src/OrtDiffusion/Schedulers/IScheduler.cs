@@ -116,6 +116,17 @@ public interface IScheduler
     StepDerivatives GetStepDerivatives(int stepIndex);
 
     /// <summary>
+    /// The derivatives of step <paramref name="stepIndex"/>'s previous sample with respect to the model
+    /// outputs and samples of earlier steps of the run, through the history the scheduler stored (one entry
+    /// per earlier step that enters, oldest first; empty for single-step methods such as DDIM and Euler).
+    /// Call it when <see cref="GetStepDerivatives"/> may be called: after <c>Step(stepIndex − 1)</c> and
+    /// before <c>Step(stepIndex)</c>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">clip_sample or dynamic thresholding make the step non-affine.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="stepIndex"/> is not the next step of the run.</exception>
+    IReadOnlyList<HistoryDerivative> GetHistoryDerivatives(int stepIndex);
+
+    /// <summary>
     /// Noises a clean sample to the noise level of step <paramref name="stepIndex"/>
     /// (image-to-image): <c>√ᾱ_t·x₀ + √(1−ᾱ_t)·ε</c> for DDIM/PNDM, <c>x₀ + σ·ε</c> for
     /// LMS/Euler, <c>α·x₀ + σ_vp·ε</c> for DPM-Solver. <paramref name="destination"/> may be

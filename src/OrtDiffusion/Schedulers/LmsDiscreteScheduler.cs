@@ -96,6 +96,23 @@ public sealed class LmsDiscreteScheduler : SchedulerBase
             OriginalWrtSample: c.X0FromSample);
     }
 
+    // prev_i = x_i + Σ_k c_{i,k} d_{i−k}, and the stored d_j = DerivativeFromModel_j·m_j + DerivativeFromSample_j·x_j.
+    private protected override IReadOnlyList<HistoryDerivative> HistoryCore(int stepIndex)
+    {
+        var order = Math.Min(stepIndex + 1, Order);
+        var terms = Math.Min(order, _count + 1);
+        var history = new HistoryDerivative[terms - 1];
+        for (var k = terms - 1; k >= 1; k--)
+        {
+            var j = stepIndex - k;
+            var weight = _coefficients[stepIndex * Order + k];
+            var c = CoefficientsAt(j);
+            history[terms - 1 - k] = new HistoryDerivative(j, weight * c.DerivativeFromModel, weight * c.DerivativeFromSample);
+        }
+
+        return history;
+    }
+
     private protected override (double Signal, double Noise) NoiseCoefficients(int stepIndex) => (1.0, SigmaArray[stepIndex]);
 
     /// <summary>x̄₀ and dx/dσ = (x − x̄₀)/σ as combinations of the model output and the sample.</summary>

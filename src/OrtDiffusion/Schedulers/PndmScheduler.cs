@@ -22,6 +22,8 @@ public sealed class PndmScheduler : SchedulerBase
     private float[]? _startSample; // the sample a multi-call step restarts from
     private float[]? _rkSum;       // running Runge-Kutta combination of model outputs
     private float[]? _combined;
+    private int[] _etsSteps = new int[4]; // the step index each kept model output came from
+    private int _startSampleStep = -1;    // the step whose sample _startSample holds
 
     /// <summary>Creates the scheduler; call <see cref="SchedulerBase.SetTimesteps"/> before stepping.</summary>
     /// <exception cref="SchedulerConfigException">A config value PNDM cannot use (e.g. prediction_type "sample").</exception>
@@ -113,6 +115,7 @@ public sealed class PndmScheduler : SchedulerBase
         _startSample = (float[]?)_startSample?.Clone();
         _rkSum = (float[]?)_rkSum?.Clone();
         _combined = null;
+        _etsSteps = (int[])_etsSteps.Clone();
     }
 
     private protected override void StepCore(
@@ -137,6 +140,7 @@ public sealed class PndmScheduler : SchedulerBase
         if (plan.StoresSample)
         {
             sample.CopyTo(_startSample);
+            _startSampleStep = stepIndex;
         }
 
         if (plan.KeepsOutput)
@@ -144,6 +148,7 @@ public sealed class PndmScheduler : SchedulerBase
             _etsNewest = (_etsNewest + 1) % 4;
             _etsCount = Math.Min(_etsCount + 1, 4);
             modelOutput.CopyTo(_ets[_etsNewest]);
+            _etsSteps[_etsNewest] = stepIndex;
         }
 
         var combined = CombineOutputs(plan, modelOutput);
@@ -162,6 +167,55 @@ public sealed class PndmScheduler : SchedulerBase
             PrevWrtSample: plan.FromStoredSample ? 0 : a,
             OriginalWrtModelOutput: x0m,
             OriginalWrtSample: x0s);
+    }
+
+    // prev = a·(x or the stored start sample) + b·(combination of the current and kept model outputs).
+    private protected override IReadOnlyList<HistoryDerivative> HistoryCore(int stepIndex)
+    {
+        var plan = PlanAt(stepIndex);
+        var (a, b) = TransferCoefficients(plan.FromT, plan.ToT);
+        var terms = new SortedDictionary<int, (double M, double X)>();
+        void Add(int step, double m, double x)
+        {
+            var (m0, x0) = terms.GetValueOrDefault(step);
+            terms[step] = (m0 + m, x0 + x);
+        }
+
+        if (plan.FromStoredSample)
+        {
+            Add(_startSampleStep, 0, a);
+        }
+
+        switch (plan.Rule)
+        {
+            case Rule.RungeKuttaLast:
+                // The RK sum holds stage 0 (weight 1/6) and stages 1 and 2 (1/3 each) of this group.
+                Add(_startSampleStep, b / 6, 0);
+                Add(_startSampleStep + 1, b / 3, 0);
+                Add(_startSampleStep + 2, b / 3, 0);
+                break;
+            case Rule.HeunCorrection:
+                Add(_etsSteps[_etsNewest], b / 2, 0);
+                break;
+            case Rule.Multistep:
+                // Output(back) after this step's output is kept is the kept entry back − 1 before it.
+                var kept = Math.Min(_etsCount + 1, 4);
+                double[] weights = kept switch
+                {
+                    2 => [-1.0 / 2],
+                    3 => [-16.0 / 12, 5.0 / 12],
+                    4 => [-59.0 / 24, 37.0 / 24, -9.0 / 24],
+                    _ => [],
+                };
+                for (var back = 1; back < kept; back++)
+                {
+                    Add(_etsSteps[(_etsNewest - back + 1 + 4) % 4], b * weights[back - 1], 0);
+                }
+
+                break;
+        }
+
+        return [.. terms.Select(t => new HistoryDerivative(t.Key, t.Value.M, t.Value.X))];
     }
 
     private protected override (double Signal, double Noise) NoiseCoefficients(int stepIndex)

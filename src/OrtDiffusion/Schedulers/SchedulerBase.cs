@@ -172,6 +172,19 @@ public abstract class SchedulerBase : IScheduler
     }
 
     /// <inheritdoc/>
+    public IReadOnlyList<HistoryDerivative> GetHistoryDerivatives(int stepIndex)
+    {
+        CheckNextStep(stepIndex);
+        if (NonAffineReason is { } reason)
+        {
+            throw new NotSupportedException(
+                $"{Kind} history derivatives are not available: {reason} makes the step non-affine in the model output.");
+        }
+
+        return HistoryCore(stepIndex);
+    }
+
+    /// <inheritdoc/>
     public void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, int stepIndex, Span<float> destination)
     {
         CheckIndex(stepIndex);
@@ -236,6 +249,12 @@ public abstract class SchedulerBase : IScheduler
 
     /// <summary>The derivatives of the next step; only called when the step is affine.</summary>
     private protected abstract StepDerivatives DerivativesCore(int stepIndex);
+
+    /// <summary>
+    /// The next step's derivatives through the stored history (only called when the step is affine); none
+    /// for single-step methods.
+    /// </summary>
+    private protected virtual IReadOnlyList<HistoryDerivative> HistoryCore(int stepIndex) => [];
 
     /// <summary>(signal, noise) factors of <see cref="AddNoise"/> at a step.</summary>
     private protected abstract (double Signal, double Noise) NoiseCoefficients(int stepIndex);
