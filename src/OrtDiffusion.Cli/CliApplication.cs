@@ -28,6 +28,7 @@ internal static class CliApplication
             GenerateCommand.Create(context),
             DemoCommand.Create(context),
             ScoreCommand.Create(context),
+            EvalCommand.Create(context),
         };
         var writer = new ConsoleTextWriter(console);
         return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = writer, Error = writer });
