@@ -21,8 +21,11 @@ public readonly record struct FrechetResult(double Distance, double MeanTerm, do
 /// Both decompositions are of symmetric matrices (inputs are symmetrised first), so no complex arithmetic or
 /// non-symmetric square root is needed — unlike pytorch-fid's <c>scipy.linalg.sqrtm(Σ₁Σ₂)</c>, which is what it
 /// stabilises with ε·I when the result is not finite. The same fallback exists here (ε = 1e-6 on both diagonals,
-/// reported in <see cref="FrechetResult.Offset"/>) for a decomposition that does not converge. Eigenvalues below 0
-/// from rounding are clamped to 0. Σ₁'s root is computed once per <see cref="FrechetDistance"/> instance, so
+/// reported in <see cref="FrechetResult.Offset"/>) for a decomposition that does not converge.
+/// Eigenvalues at rounding level are set to 0 — for Σ₁ those ≤ D·ε·λ_max(Σ₁), for M those ≤ D·ε·λ_max(Σ₁)·‖Σ₂‖_F
+/// (ε = 2⁻⁵², the bounds of a backward-stable decomposition, as numpy's matrix_rank uses) — because a square root
+/// turns rounding noise of 1e-16 into 1e-8: without the cut, every null direction of a singular covariance would
+/// add about √(ε·λ) to the trace. Σ₁'s root is computed once per <see cref="FrechetDistance"/> instance, so
 /// comparing many methods with one reference costs one decomposition each.
 /// </summary>
 public sealed class FrechetDistance
@@ -32,12 +35,13 @@ public sealed class FrechetDistance
 
     private readonly GaussianStatistics reference;
     private readonly Matrix<double>? referenceRoot;
+    private readonly double referenceLargest;
 
     /// <summary>Prepares distances to <paramref name="reference"/> (its covariance root is computed here).</summary>
     public FrechetDistance(GaussianStatistics reference)
     {
         this.reference = reference ?? throw new ArgumentNullException(nameof(reference));
-        referenceRoot = TrySqrt(Symmetric(reference.Covariance, reference.Dimension, 0));
+        (referenceRoot, referenceLargest) = TrySqrt(Symmetric(reference.Covariance, reference.Dimension, 0));
     }
 
     /// <summary>The reference statistics.</summary>
@@ -63,14 +67,14 @@ public sealed class FrechetDistance
         var sigma1 = Symmetric(reference.Covariance, reference.Dimension, 0);
         var sigma2 = Symmetric(other.Covariance, other.Dimension, 0);
         var offset = 0.0;
-        var traceSqrt = referenceRoot is null ? double.NaN : TraceSqrt(referenceRoot, sigma2);
+        var traceSqrt = referenceRoot is null ? double.NaN : TraceSqrt(referenceRoot, referenceLargest, sigma2);
         if (!double.IsFinite(traceSqrt))
         {
             offset = FallbackOffset;
             sigma1 = Symmetric(reference.Covariance, reference.Dimension, offset);
             sigma2 = Symmetric(other.Covariance, other.Dimension, offset);
-            var root = TrySqrt(sigma1) ?? throw new InvalidOperationException("The covariance square root did not converge even with ε·I added; the statistics are degenerate.");
-            traceSqrt = TraceSqrt(root, sigma2);
+            var (root, largest) = TrySqrt(sigma1);
+            traceSqrt = root is null ? double.NaN : TraceSqrt(root, largest, sigma2);
             if (!double.IsFinite(traceSqrt))
             {
                 throw new InvalidOperationException("Tr (Σ₁Σ₂)^{1/2} is not finite even with ε·I added; the statistics are degenerate.");
@@ -84,16 +88,24 @@ public sealed class FrechetDistance
     /// <summary>The Fréchet distance between two Gaussians.</summary>
     public static FrechetResult Compute(GaussianStatistics first, GaussianStatistics second) => new FrechetDistance(first).To(second);
 
-    // Tr (Σ₁Σ₂)^{1/2} = Σ √μᵢ(AΣ₂A) with A = Σ₁^{1/2}.
-    private static double TraceSqrt(Matrix<double> root, Matrix<double> sigma2)
+    // Tr (Σ₁Σ₂)^{1/2} = Σ √μᵢ(AΣ₂A) with A = Σ₁^{1/2}; μ at rounding level (see the class remarks) count as 0.
+    private static double TraceSqrt(Matrix<double> root, double largest1, Matrix<double> sigma2)
     {
         var product = root * sigma2 * root;
         product = (product + product.Transpose()) * 0.5;
         var eigenvalues = EigenvaluesOrNull(product);
-        return eigenvalues is null ? double.NaN : eigenvalues.Sum(l => Math.Sqrt(Math.Max(l, 0)));
+        if (eigenvalues is null)
+        {
+            return double.NaN;
+        }
+
+        // ‖Σ₂‖_F bounds λ_max(Σ₂) from above at O(D²) cost instead of another decomposition.
+        var floor = RoundingFloor(root.RowCount, largest1 * sigma2.FrobeniusNorm());
+        return eigenvalues.Sum(l => l > floor ? Math.Sqrt(l) : 0);
     }
 
-    private static Matrix<double>? TrySqrt(Matrix<double> symmetric)
+    // Σ^{1/2} = V·diag(√λ)·Vᵀ with λ at rounding level set to 0, and λ_max; (null, NaN) when the decomposition fails.
+    private static (Matrix<double>? Root, double Largest) TrySqrt(Matrix<double> symmetric)
     {
         try
         {
@@ -101,23 +113,28 @@ public sealed class FrechetDistance
             var values = evd.EigenValues.Select(v => v.Real).ToArray();
             if (!values.All(double.IsFinite))
             {
-                return null;
+                return (null, double.NaN);
             }
 
+            var largest = Math.Max(values.Max(), 0);
+            var floor = RoundingFloor(values.Length, largest);
             var vectors = evd.EigenVectors;
             var scaled = vectors.Clone();
             for (var j = 0; j < values.Length; j++)
             {
-                scaled.SetColumn(j, vectors.Column(j) * Math.Sqrt(Math.Max(values[j], 0)));
+                scaled.SetColumn(j, vectors.Column(j) * (values[j] > floor ? Math.Sqrt(values[j]) : 0));
             }
 
-            return scaled * vectors.Transpose();
+            return (scaled * vectors.Transpose(), largest);
         }
         catch (MathNet.Numerics.NonConvergenceException)
         {
-            return null;
+            return (null, double.NaN);
         }
     }
+
+    // D·ε·scale: below it an eigenvalue of a D×D matrix of norm `scale` is indistinguishable from 0.
+    private static double RoundingFloor(int dimension, double scale) => dimension * Math.ScaleB(1.0, -52) * scale;
 
     private static double[]? EigenvaluesOrNull(Matrix<double> symmetric)
     {
