@@ -3,7 +3,8 @@ using OrtDiffusion.Tests.Cli;
 
 namespace OrtDiffusion.Tests.Evaluation;
 
-public sealed class EvalCommandTests(EvaluationZoo zoo) : IClassFixture<EvaluationZoo>
+[Collection(EvaluationZooCollection.Name)]
+public sealed class EvalCommandTests(EvaluationZoo zoo)
 {
     private string[] Args(string output, params string[] extra) =>
         ["eval", "--model", zoo.Zoo.StableDiffusion, "--prompts", zoo.PromptFile, .. extra.Contains("--seeds") ? Array.Empty<string>() : ["--seeds", "0-1"],

@@ -6,7 +6,8 @@ using OrtDiffusion.IO;
 
 namespace OrtDiffusion.Tests.Evaluation;
 
-public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<EvaluationZoo>
+[Collection(EvaluationZooCollection.Name)]
+public sealed class EvaluationRunTests(EvaluationZoo zoo)
 {
     [Fact]
     public void Three_shards_merged_equal_the_unsharded_run()
@@ -19,12 +20,12 @@ public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<Evalua
             counts.Add(result.Generated);
         }
 
-        Assert.Equal([2, 3, 3], counts); // 8 items: ⌊8i/3⌋ → [0, 2), [2, 5), [5, 8)
+        Assert.Equal([1, 1, 2], counts); // 4 items: ⌊4i/3⌋ → [0, 1), [1, 2), [2, 4) — shard 1 starts inside a prompt
         var merged = zoo.NewFolder("merged");
         var merge = EvaluationMerger.Merge(shards, merged);
         Assert.Equal(0, merge.MissingItems);
         Assert.Equal(0, merge.RecomputedStatistics); // the shards' own stats/*.npz were summed
-        Assert.Equal(8, merge.Summary.Items);
+        Assert.Equal(4, merge.Summary.Items);
         RunComparison.AssertSame(zoo.Baseline.Folder, merged);
 
         // The summed moments equal the unsharded run's up to float64 rounding.
@@ -55,7 +56,7 @@ public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<Evalua
         Assert.False(File.Exists(Path.Combine(folder, SummaryWriter.MarkdownFile))); // a summary only for a finished shard
 
         var resumed = new EvaluationRunner(zoo.Settings(folder)).Run();
-        Assert.Equal((5, 3, 0L), (resumed.Generated, resumed.Resumed, resumed.TornBytes));
+        Assert.Equal((1, 3, 0L), (resumed.Generated, resumed.Resumed, resumed.TornBytes));
         RunComparison.AssertSame(zoo.Baseline.Folder, folder);
 
         // Same features added in the same order: the statistics files are identical, byte for byte.
@@ -65,7 +66,7 @@ public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<Evalua
         }
 
         var again = new EvaluationRunner(zoo.Settings(folder)).Run();
-        Assert.Equal((0, 8), (again.Generated, again.Resumed)); // nothing left to do
+        Assert.Equal((0, 4), (again.Generated, again.Resumed)); // nothing left to do
     }
 
     [Fact]
@@ -96,8 +97,8 @@ public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<Evalua
         }
 
         var resumed = new EvaluationRunner(zoo.Settings(folder)).Run();
-        Assert.Equal((6, 2, 57L), (resumed.Generated, resumed.Resumed, resumed.TornBytes));
-        Assert.Equal(8, File.ReadAllLines(log).Length);
+        Assert.Equal((2, 2, 57L), (resumed.Generated, resumed.Resumed, resumed.TornBytes));
+        Assert.Equal(4, File.ReadAllLines(log).Length);
         Assert.EndsWith("\n", File.ReadAllText(log), StringComparison.Ordinal);
         RunComparison.AssertSame(zoo.Baseline.Folder, folder);
     }
@@ -135,7 +136,7 @@ public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<Evalua
     [Fact]
     public void Merging_needs_every_shard_unless_partial_results_are_allowed()
     {
-        var settings = zoo.Settings("unused") with { Methods = ["fixed"], MetricRewards = [zoo.Clip], FidModel = null, FidReference = null, Steps = 2 };
+        var settings = zoo.Settings("unused") with { Methods = ["fixed"], Seeds = [0, 1], MetricRewards = [zoo.Clip], FidModel = null, FidReference = null, Steps = 2 };
         var shards = Enumerable.Range(0, 3).Select(i => zoo.NewFolder($"p{i}")).ToList();
         foreach (var i in new[] { 0, 2 })
         {
@@ -168,7 +169,7 @@ public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<Evalua
         {
             // Means recomputed here from results.jsonl, in item order.
             var mine = items.Where(i => i.Method == method).ToList();
-            Assert.Equal(4, mine.Count);
+            Assert.Equal(2, mine.Count);
             var row = markdown.Split('\n').Single(l => l.StartsWith($"| {method} |", StringComparison.Ordinal));
             var csvRow = csv.Single(l => l.StartsWith(method + ",", StringComparison.Ordinal));
             foreach (var metric in new[] { "CLIP", "ImageReward" })
@@ -196,7 +197,7 @@ public sealed class EvaluationRunTests(EvaluationZoo zoo) : IClassFixture<Evalua
             }
         }
 
-        Assert.Contains("whole run: 8 of 8 items", markdown);
+        Assert.Contains("whole run: 4 of 4 items", markdown);
         Assert.Contains("FID against 4 reference images", markdown);
         foreach (var plot in new[] { "time.svg", "fid.svg", "reward-per-step.svg" })
         {

@@ -4,7 +4,8 @@ using OrtDiffusion.Tensors;
 
 namespace OrtDiffusion.Tests.Evaluation;
 
-public sealed class TinyFidNetworkTests(EvaluationZoo zoo) : IClassFixture<EvaluationZoo>
+[Collection(EvaluationZooCollection.Name)]
+public sealed class TinyFidNetworkTests(EvaluationZoo zoo)
 {
     [Fact]
     public void The_manifest_has_the_exporters_schema()
