@@ -6,9 +6,9 @@ namespace OrtDiffusion.Benchmarks.Evaluation;
 
 /// <summary>
 /// The FID arithmetic at Inception's width (D = 2048): the distance of one method's statistics to a reference whose
-/// covariance root is already computed (one symmetric eigendecomposition and two D×D products; what each extra
-/// method of a summary costs), and with the reference root (two decompositions), on covariances of 2100 random
-/// vectors (full rank, as with thousands of images).
+/// covariance is already factorised (two D×D products and the eigenvalues of a D×D symmetric matrix; what each extra
+/// method of a summary costs), and from scratch (plus the reference's pivoted Cholesky factor), on covariances of
+/// 2100 random vectors (full rank, as with thousands of images).
 /// </summary>
 public class FrechetBenchmarks
 {
@@ -26,7 +26,7 @@ public class FrechetBenchmarks
         prepared = new FrechetDistance(reference);
     }
 
-    [Benchmark(Description = "FID, D=2048, reference root cached")]
+    [Benchmark(Description = "FID, D=2048, reference factor cached")]
     public double ToPrepared() => prepared.To(other).Distance;
 
     [Benchmark(Description = "FID, D=2048, from scratch")]
