@@ -29,6 +29,7 @@ internal static class CliApplication
             DemoCommand.Create(context),
             ScoreCommand.Create(context),
             IpgoCommand.Create(context),
+            EvalCommand.Create(context),
         };
         var writer = new ConsoleTextWriter(console);
         return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = writer, Error = writer });

@@ -9,7 +9,11 @@ namespace OrtDiffusion.TinyModels;
 /// <param name="StableDiffusion">The Stable Diffusion v1.5-style folder (<c>root/sd15</c>).</param>
 /// <param name="Rewards">Each reward's folder (<c>root/rewards/&lt;kind&gt;</c>).</param>
 /// <param name="PixArt">The PixArt-α folder (<c>root/pixart</c>).</param>
-public sealed record TinyZooLayout(string Root, string StableDiffusion, IReadOnlyDictionary<RewardKind, string> Rewards, string PixArt);
+public sealed record TinyZooLayout(string Root, string StableDiffusion, IReadOnlyDictionary<RewardKind, string> Rewards, string PixArt)
+{
+    /// <summary>The tiny FID network's folder (<c>root/fid</c>: <c>fid.json</c>, <c>model.onnx</c>).</summary>
+    public string Fid { get; init; } = string.Empty;
+}
 
 /// <summary>
 /// The tiny model zoo: small seeded random-weight ONNX models with the real input/output contracts and the real
@@ -77,7 +81,7 @@ public static class TinyZoo
 
     /// <summary>
     /// Writes the whole zoo under <paramref name="root"/>: <c>sd15/</c>, <c>pixart/</c> (with the options' seed and
-    /// opset) and <c>rewards/&lt;kind&gt;/</c>.
+    /// opset), <c>rewards/&lt;kind&gt;/</c> and <c>fid/</c>.
     /// </summary>
     public static TinyZooLayout WriteAll(string root, TinyZooOptions? options = null, CancellationToken cancellation = default)
     {
@@ -91,7 +95,8 @@ public static class TinyZoo
         }
 
         var pixart = WritePixArt(Path.Combine(root, "pixart"), PixArtZooOptions.From(options), cancellation);
-        return new TinyZooLayout(Path.GetFullPath(root), sd, rewards, pixart);
+        var fid = Fid.TinyFid.Write(Path.Combine(root, "fid"), options);
+        return new TinyZooLayout(Path.GetFullPath(root), sd, rewards, pixart) { Fid = fid };
     }
 
     /// <summary>The folder name of a reward under <c>rewards/</c>: the manifest's kind string (<c>clip</c>, <c>aesthetic</c>, <c>image_reward</c>, <c>hpsv2</c>).</summary>

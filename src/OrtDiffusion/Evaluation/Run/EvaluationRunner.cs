@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using OrtDiffusion.Imaging;
+using OrtDiffusion.IO;
+using OrtDiffusion.Models;
+using OrtDiffusion.Pipelines;
+using OrtDiffusion.Tensors;
+
+namespace OrtDiffusion.Evaluation;
+
+/// <summary>
+/// Runs (or resumes) one shard of an evaluation: for each of its items not yet finished — in the stable order, so a
+/// resumed run does exactly what an uninterrupted one would — generate the image with the item's method and seed,
+/// write the PNG, score it with every metric, write its FID features, and append its line to <c>results.jsonl</c>
+/// (the line is the commit: an item without it is redone). At the end it writes the per-method FID moments and the
+/// summary tables and plots.
+/// </summary>
+/// <remarks>
+/// Folder layout: <c>run.json</c>, <c>results.jsonl</c>, <c>images/&lt;method&gt;/&lt;prompt#&gt;-&lt;seed&gt;.png</c>,
+/// <c>features/&lt;method&gt;/…npy</c>, <c>stats/&lt;method&gt;.npz</c>, <c>fid_reference.npz</c>,
+/// <c>summary.md|csv|json</c>, <c>plots/*.svg</c>.
+/// </remarks>
+public sealed class EvaluationRunner
+{
+    private readonly EvaluationSettings settings;
+    private readonly EvaluationMethodRegistry registry;
+
+    /// <summary>Prepares a run; nothing is opened until <see cref="Run"/>.</summary>
+    public EvaluationRunner(EvaluationSettings settings, EvaluationMethodRegistry? registry = null)
+    {
+        this.settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        this.registry = registry ?? EvaluationMethodRegistry.CreateDefault();
+    }
+
+    /// <summary>Runs the shard to completion (or resumes it), then writes its statistics and summary.</summary>
+    /// <exception cref="FormatException">A bad method.</exception>
+    /// <exception cref="InvalidOperationException">The folder holds a different run, or another process is writing it.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; every item finished so far is kept and a rerun resumes after it.</exception>
+    public EvaluationRunResult Run(IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        settings.Validate();
+        var specs = settings.Methods.Select(MethodSpec.Parse).ToList();
+        specs.ForEach(registry.RequireKnown);
+        var duplicate = specs.GroupBy(s => s.Label).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new FormatException($"Two methods have the label '{duplicate.Key}' ({string.Join(" and ", duplicate.Select(s => s.Text))}); add label=NAME to one.");
+        }
+
+        var metricNames = MetricSet.NamesOf(settings.MetricRewards);
+        var folder = Path.GetFullPath(settings.OutputFolder);
+        Directory.CreateDirectory(folder);
+        using var runLock = RunLock.Acquire(folder);
+        var manifest = OpenManifest(folder, specs, metricNames);
+        var plan = manifest.Plan();
+        var log = ResultsLog.Open(Path.Combine(folder, ResultsLog.FileName), repair: true);
+        var finished = log.Latest().ToDictionary(i => i.Key, StringComparer.Ordinal);
+        var slice = plan.Slice(settings.Shard).ToList();
+        var pending = slice.Where(item => !IsFinished(folder, plan, item, finished)).ToList();
+        var resumed = slice.Count - pending.Count;
+        progress?.Report(new EvaluationProgress(resumed, slice.Count, resumed, null, "loading"));
+        if (pending.Count > 0)
+        {
+            Generate(folder, plan, specs, pending, log, resumed, slice.Count, progress, cancellation);
+        }
+
+        progress?.Report(new EvaluationProgress(slice.Count, slice.Count, resumed, null, "summary"));
+        var keys = slice.Select(plan.Key).ToHashSet(StringComparer.Ordinal);
+        var items = log.Latest().Where(i => keys.Contains(i.Key)).OrderBy(i => i.Index).ToList();
+        var moments = new Dictionary<string, FeatureMoments>(StringComparer.Ordinal);
+        GaussianStatistics? reference = null;
+        if (manifest.Fid)
+        {
+            moments = FidFiles.Moments(folder, items, plan.MethodLabels);
+            FidFiles.SaveMoments(folder, moments);
+            if (settings.FidReference is { } source)
+            {
+                progress?.Report(new EvaluationProgress(slice.Count, slice.Count, resumed, null, "reference"));
+                reference = FidFiles.Reference(folder, source, () => FidFeatureExtractor.Load(settings.FidModel!, settings.Execution), cancellation);
+            }
+        }
+
+        var scope = settings.Shard.Count == 1 ? "whole run" : $"shard {settings.Shard}";
+        var summary = EvaluationSummary.Build(manifest, items, moments, reference, slice.Count, scope);
+        SummaryWriter.Write(folder, summary);
+        return new EvaluationRunResult(folder, summary, pending.Count, resumed, log.TornBytes);
+    }
+
+    private RunManifest OpenManifest(string folder, List<MethodSpec> specs, IReadOnlyList<string> metricNames)
+    {
+        var identity = RunManifest.BuildIdentity(settings, specs, metricNames);
+        var existing = RunManifest.TryLoad(folder);
+        if (existing is null)
+        {
+            if (File.Exists(Path.Combine(folder, ResultsLog.FileName)))
+            {
+                throw new InvalidOperationException($"'{folder}' has a {ResultsLog.FileName} but no {RunManifest.FileName}; it is not a run this version can resume. Use another --out folder.");
+            }
+
+            var created = new RunManifest(identity, settings.Shard, RunManifest.BuildSources(settings));
+            created.Save(folder);
+            return created;
+        }
+
+        if (!RunManifest.SameIdentity(existing.Identity, identity))
+        {
+            throw new InvalidOperationException($"'{folder}' holds a different evaluation ({RunManifest.Difference(identity, existing.Identity)}); resume it with the same settings or use another --out folder.");
+        }
+
+        if (existing.Shard != settings.Shard)
+        {
+            throw new InvalidOperationException($"'{folder}' holds shard {existing.Shard?.ToString() ?? "(merged)"}, not {settings.Shard}; give each shard its own --out folder.");
+        }
+
+        return existing;
+    }
+
+    private bool IsFinished(string folder, EvaluationPlan plan, WorkItem item, Dictionary<string, ItemResult> finished) =>
+        finished.TryGetValue(plan.Key(item), out var result)
+        && result.Index == item.Index
+        && File.Exists(Path.Combine(folder, result.Image))
+        && (settings.FidModel is null || (result.Features is not null && File.Exists(Path.Combine(folder, result.Features))));
+
+    private void Generate(string folder, EvaluationPlan plan, List<MethodSpec> specs, List<WorkItem> pending, ResultsLog log, int resumed, int total, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
+    {
+        var methods = new List<IEvaluationMethod>();
+        try
+        {
+            foreach (var spec in specs)
+            {
+                methods.Add(registry.Create(spec, settings.Execution));
+            }
+
+            using var backbone = EvaluationBackbone.Load(settings.ModelFolder, settings.Execution);
+            using var metrics = MetricSet.Load(settings.MetricRewards, settings.FidModel, settings.Execution);
+            foreach (var label in plan.MethodLabels)
+            {
+                Directory.CreateDirectory(Path.Combine(folder, "images", label));
+                if (metrics.Fid is not null)
+                {
+                    Directory.CreateDirectory(Path.Combine(folder, "features", label));
+                }
+            }
+
+            var prompts = new PromptCache(backbone, settings.NegativePrompt);
+            var done = resumed;
+            foreach (var item in pending)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var result = Evaluate(folder, plan, methods[item.MethodIndex], backbone, metrics, prompts, item, cancellation);
+                log.Append(result);
+                progress?.Report(new EvaluationProgress(++done, total, resumed, result.Key, "generating"));
+            }
+        }
+        finally
+        {
+            foreach (var m in methods)
+            {
+                m.Dispose();
+            }
+        }
+    }
+
+    private ItemResult Evaluate(string folder, EvaluationPlan plan, IEvaluationMethod method, EvaluationBackbone backbone, MetricSet metrics, PromptCache prompts, WorkItem item, CancellationToken cancellation)
+    {
+        var prompt = settings.Prompts[item.PromptIndex];
+        var (embeddings, truncated) = prompts.Get(prompt);
+        var request = new GenerationRequest
+        {
+            Prompt = prompt,
+            NegativePrompt = settings.NegativePrompt,
+            Steps = settings.Steps,
+            GuidanceScale = settings.GuidanceScale,
+            Scheduler = settings.Scheduler,
+            Width = settings.Width,
+            Height = settings.Height,
+            Seed = item.Seed,
+            BatchSize = 1,
+            Embeddings = embeddings,
+        };
+
+        var clock = Stopwatch.StartNew();
+        var sample = method.Generate(backbone, request, cancellation);
+        var seconds = clock.Elapsed.TotalSeconds;
+
+        var image = sample.Result.ToPixelImages()[0];
+        var parameters = sample.Result.Parameters with { Extra = [.. sample.Result.Parameters.Extra, KeyValuePair.Create("Eval method", method.Spec.Text)] };
+        var imagePath = plan.ImagePath(item);
+        PngWriter.Write(Path.Combine(folder, imagePath), image, parameters, cancellationToken: cancellation);
+        var (scores, features) = metrics.Measure(image, prompt, cancellation);
+        string? featuresPath = null;
+        if (features is not null)
+        {
+            featuresPath = plan.FeaturesPath(item);
+            NpyFile.Write(Path.Combine(folder, featuresPath), features, features.Length);
+        }
+
+        return new ItemResult
+        {
+            Index = item.Index,
+            Key = plan.Key(item),
+            Method = method.Spec.Label,
+            PromptIndex = item.PromptIndex,
+            Prompt = prompt,
+            Seed = item.Seed,
+            Image = imagePath,
+            Features = featuresPath,
+            TimeSeconds = seconds,
+            UnetCalls = sample.Result.UnetCalls,
+            PromptTruncated = truncated || sample.Result.PromptTruncated,
+            Metrics = scores,
+            Trace = sample.Trace,
+        };
+    }
+
+    /// <summary>
+    /// The padded CLIP embeddings of the current prompt and of the negative prompt. Items of one prompt are adjacent
+    /// in the plan, so one entry suffices; unlike the pipeline's own cache it does not grow with the prompt set.
+    /// </summary>
+    private sealed class PromptCache(EvaluationBackbone backbone, string negative)
+    {
+        private FloatTensor? unconditional;
+        private string? prompt;
+        private (FloatTensor Embedding, bool Truncated) current;
+
+        public (PromptEmbeddings Embeddings, bool Truncated) Get(string text)
+        {
+            var encoder = backbone.StableDiffusion.Model.TextEncoder;
+            unconditional ??= encoder.Encode(negative).Embedding;
+            if (prompt != text)
+            {
+                var encoding = encoder.Encode(text);
+                current = (encoding.Embedding, encoding.Tokens.Truncated);
+                prompt = text;
+            }
+
+            return (new PromptEmbeddings(current.Embedding, unconditional), current.Truncated);
+        }
+    }
+}
