@@ -63,7 +63,7 @@ summary.WriteTrace(Path.Combine(output, "date-trace.json"), options, date.Trace,
 foreach (var step in date.Trace.Where(s => s.Scheduled))
 {
     var note = step.SkipReason is null ? "" : $" (skipped: {step.SkipReason})";
-    Console.WriteLine($"step {step.Index,3}, t = {step.Timestep,4}: {reward.Name}(x̄₀) {step.RewardBefore![0]:F4} → {step.RewardAfter![0]:F4}, |∇c h| = {step.GradientNorm![0]:E3}{note}");
+    Console.WriteLine($"step {step.Index,3}, t = {step.Timestep,4}: {reward.Name}(x̄₀) {step.RewardBefore![0]:F4} → {step.RewardAfter![0]:F4}, |∇c h| = {step.GradientNorm![0]:0.000e+0}{note}");
 }
 
 Console.WriteLine($"DATE ({options.Schedule.Description}, ρ = {Text(options.Rho)}): {summary.UpdateSteps} update steps, {summary.SkippedUpdates} skipped, mean gain per update {summary.MeanRewardGainPerUpdate:+0.0000;-0.0000}");
