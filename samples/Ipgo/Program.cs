@@ -22,6 +22,7 @@ var size = int.Parse(Option("--size") ?? (tiny ? "64" : "512"), CultureInfo.Inva
 var output = Option("--out") ?? "ipgo.png";
 var prompt = Option("--prompt") ?? "a photo of a cat on a mountain at sunset";
 
+Console.WriteLine("IPGO: generating from prefix/suffix token vectors around the prompt (learning them is not part of this build; pass them with --prefix/--suffix).");
 using var pipeline = StableDiffusionPipeline.Load(model);
 var encoder = pipeline.Model.TextEncoder;
 
