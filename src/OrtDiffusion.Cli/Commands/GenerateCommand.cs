@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OrtDiffusion.Date;
+using OrtDiffusion.Ipgo;
 using OrtDiffusion.Models;
 using OrtDiffusion.Pipelines;
 using OrtDiffusion.Rewards;
@@ -7,7 +8,10 @@ using Spectre.Console;
 
 namespace OrtDiffusion.Cli.Commands;
 
-/// <summary><c>ortdiff generate …</c>: text-to-image and image-to-image to PNG files, optionally with DATE.</summary>
+/// <summary>
+/// <c>ortdiff generate …</c>: text-to-image (Stable Diffusion or PixArt-α, detected from the folder's
+/// <c>model_index.json</c>) and image-to-image (SD) to PNG files, optionally with DATE and/or learned IPGO tokens.
+/// </summary>
 internal static class GenerateCommand
 {
     public static Command Create(CliContext context)
@@ -15,28 +19,47 @@ internal static class GenerateCommand
         var options = new GenerateOptions();
         var date = new DateCliOptions();
         var output = new Option<FileInfo>("--out") { Description = "The PNG to write (FILE-0.png, FILE-1.png… for a batch).", Required = true };
-        var command = new Command("generate", "Generate images with a Stable Diffusion model folder, optionally adapting the text embedding with DATE.");
+        var tokens = new Option<FileInfo?>("--tokens") { Description = "Wrap the prompt in IPGO tokens learned by 'ortdiff ipgo train' (Stable Diffusion; the best epoch's tokens)." };
+        var command = new Command("generate", "Generate images with a Stable Diffusion or PixArt-α model folder, optionally adapting the text embedding with DATE or wrapping it in learned IPGO tokens.");
         foreach (var option in options.All.Concat(date.All))
         {
             command.Options.Add(option);
         }
 
+        command.Options.Add(tokens);
         command.Options.Add(output);
-        command.SetAction(r => CliApplication.Guard(context, () => Run(context, r, options, date, r.GetValue(output)!.FullName)));
+        command.SetAction(r => CliApplication.Guard(context, () => Run(context, r, options, date, r.GetValue(tokens), r.GetValue(output)!.FullName)));
         return command;
     }
 
-    private static int Run(CliContext context, ParseResult r, GenerateOptions options, DateCliOptions date, string outputPath)
+    private static int Run(CliContext context, ParseResult r, GenerateOptions options, DateCliOptions date, FileInfo? tokensFile, string outputPath)
     {
         var console = context.Console;
-        var request = options.ToRequest(r);
         var execution = ExecutionOptions.Default with { Device = r.GetValue(options.Device) };
-        using var pipeline = StableDiffusionPipeline.Load(r.GetValue(options.Model)!.FullName, execution);
+
+        // Read the small files before opening any model, so a bad one fails fast.
+        var tokens = tokensFile is null ? null : IpgoTokens.Load(tokensFile.FullName);
+        var modelFolder = r.GetValue(options.Model)!.FullName;
+        var backbone = DiffusionModelFolder.DetectBackbone(modelFolder);
+        if (tokens is not null && backbone != DiffusionBackbone.StableDiffusion)
+        {
+            throw new NotSupportedException($"--tokens: IPGO tokens wrap a CLIP text encoder's output; '{modelFolder}' is a {backbone} model.");
+        }
+
+        using var pipeline = DiffusionModelFolder.OpenPipeline(modelFolder, execution);
+        var request = options.ToRequest(r, pipeline.DefaultRequest);
+        if (tokens is not null)
+        {
+            var encoder = ((StableDiffusionPipeline)pipeline).Model.TextEncoder;
+            request = request with { Embeddings = tokens.Embed(encoder, request.Prompt, request.NegativePrompt) };
+            console.MarkupLine($"IPGO tokens: {tokens.Prefix.Length} prefix + {tokens.Suffix.Length} suffix from [bold]{Markup.Escape(tokensFile!.Name)}[/]");
+        }
+
         using var reward = date.Enabled(r) ? RewardSpec.Load(r.GetValue(date.Rewards)!, execution) : null;
         DateNoisePredictor? predictor = null;
         if (reward is not null)
         {
-            predictor = new DateNoisePredictor(reward, pipeline.Model.VaeDecoder, request.Prompt, date.ToOptions(r));
+            predictor = new DateNoisePredictor(reward, pipeline.Decoder, request.Prompt, date.ToOptions(r));
         }
 
         var result = ProgressBars.Run(console, predictor is null ? "sampling" : "sampling with DATE", progress =>
@@ -53,7 +76,7 @@ internal static class GenerateCommand
             console.MarkupLine("[yellow]note:[/] the prompt was longer than the text encoder takes and was truncated");
         }
 
-        console.MarkupLine($"{result.Parameters.Steps} steps in {result.Elapsed.TotalSeconds:F2} s ({result.UnetCalls} UNet calls)");
+        console.MarkupLine($"{result.Parameters.Steps} steps in {result.Elapsed.TotalSeconds:F2} s ({result.DenoiserCalls} {(pipeline.Backbone == DiffusionBackbone.PixArtAlpha ? "transformer" : "UNet")} calls)");
         if (predictor is not null)
         {
             Summarise(context, r, date, predictor, reward!, result, request.Prompt);

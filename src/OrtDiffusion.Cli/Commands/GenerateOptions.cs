@@ -19,15 +19,15 @@ internal sealed class GenerateOptions
 
     public Option<string?> Scheduler { get; } = new("--scheduler") { Description = $"Scheduler: {string.Join("|", SchedulerFactory.Names)} (default: the model's own)." };
 
-    public Option<int> Steps { get; } = new("--steps") { Description = "Sampling steps.", DefaultValueFactory = _ => 50 };
+    public Option<int?> Steps { get; } = new("--steps") { Description = "Sampling steps (default: the backbone's, SD v1.5 50, PixArt-α 20)." };
 
-    public Option<float> Guidance { get; } = new("--guidance") { Description = "Classifier-free guidance scale.", DefaultValueFactory = _ => 7.5f };
+    public Option<float?> Guidance { get; } = new("--guidance") { Description = "Classifier-free guidance scale (default: the backbone's, SD v1.5 7.5, PixArt-α 4.5)." };
 
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed (torch-compatible: the same seed gives diffusers' noise).", DefaultValueFactory = _ => 0UL };
 
-    public Option<int> Width { get; } = new("--width") { Description = "Image width (multiple of 8).", DefaultValueFactory = _ => 512 };
+    public Option<int?> Width { get; } = new("--width") { Description = "Image width: a multiple of 8 for SD; any size for PixArt-α, which samples at the nearest trained aspect bucket and resizes back (default: the model's native size)." };
 
-    public Option<int> Height { get; } = new("--height") { Description = "Image height (multiple of 8).", DefaultValueFactory = _ => 512 };
+    public Option<int?> Height { get; } = new("--height") { Description = "Image height (as --width)." };
 
     public Option<int> Batch { get; } = new("--batch") { Description = "Images per prompt.", DefaultValueFactory = _ => 1 };
 
@@ -44,11 +44,11 @@ internal sealed class GenerateOptions
     public IEnumerable<Option> All =>
         [Model, Prompt, Negative, Scheduler, Steps, Guidance, Seed, Width, Height, Batch, Eta, InitLatents, InitImage, Strength, Device];
 
-    /// <summary>The request these options describe.</summary>
-    public GenerationRequest ToRequest(ParseResult r)
+    /// <summary>The request these options describe, with <paramref name="defaults"/> (the backbone's) for what was not given.</summary>
+    public GenerationRequest ToRequest(ParseResult r, GenerationRequest defaults)
     {
-        var width = r.GetValue(Width);
-        var height = r.GetValue(Height);
+        var width = r.GetValue(Width) ?? defaults.Width;
+        var height = r.GetValue(Height) ?? defaults.Height;
         FloatTensor? latents = null;
         if (r.GetValue(InitLatents) is { } latentFile)
         {
@@ -68,13 +68,13 @@ internal sealed class GenerateOptions
             image = new FloatTensor(ImageTensor.FromImage(pixels), 1, 3, height, width);
         }
 
-        return new GenerationRequest
+        return defaults with
         {
             Prompt = r.GetValue(Prompt)!,
             NegativePrompt = r.GetValue(Negative) ?? string.Empty,
-            Scheduler = r.GetValue(Scheduler),
-            Steps = r.GetValue(Steps),
-            GuidanceScale = r.GetValue(Guidance),
+            Scheduler = r.GetValue(Scheduler) ?? defaults.Scheduler,
+            Steps = r.GetValue(Steps) ?? defaults.Steps,
+            GuidanceScale = r.GetValue(Guidance) ?? defaults.GuidanceScale,
             Seed = r.GetValue(Seed),
             Width = width,
             Height = height,

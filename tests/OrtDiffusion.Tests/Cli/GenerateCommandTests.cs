@@ -46,6 +46,30 @@ public sealed class GenerateCommandTests(ZooFixture zoo)
     }
 
     [Fact]
+    public void A_pixart_folder_is_detected_and_sampled_with_its_own_defaults()
+    {
+        using var dir = new TempFolder();
+
+        // 20 steps and guidance 4.5 are PixArt-α's defaults. The zoo's transformer is trained at no bucketed size (no
+        // binning table), so sizes must be multiples of 16 (VAE 8 × patch 2); binning is tested in PixArtPipelineTests.
+        var (bad, badOutput) = CliRunner.Run("generate", "--model", zoo.Layout.PixArt, "--prompt", "a cat", "--width", "60", "--height", "44", "--out", dir.File("bad.png"));
+        Assert.Equal(1, bad);
+        Assert.Contains("multiples of 16", badOutput);
+        var (code, output) = CliRunner.Run("generate", "--model", zoo.Layout.PixArt, "--prompt", "a photo of a cat", "--width", "64", "--height", "48", "--seed", "5", "--out", dir.File("pixart.png"));
+        Assert.True(code == 0, output);
+        Assert.Contains("20 transformer calls", output);
+        var png = PngReader.Read(dir.File("pixart.png"));
+        Assert.Equal((64, 48), (png.Image.Width, png.Image.Height));
+        Assert.Equal(((int?)20, (double?)4.5, (ulong?)5UL), (png.Parameters!.Steps, png.Parameters.CfgScale, png.Parameters.Seed));
+
+        // The same request through the library gives the same pixels.
+        using var pipeline = OrtDiffusion.Pipelines.DiffusionModelFolder.OpenPipeline(zoo.Layout.PixArt);
+        var result = pipeline.Generate(pipeline.DefaultRequest with { Prompt = "a photo of a cat", Width = 64, Height = 48, Seed = 5 });
+        Assert.Equal(result.ToPixelImages()[0].Pixels, png.Image.Pixels);
+        Assert.False(File.Exists(dir.File("bad.png")));
+    }
+
+    [Fact]
     public void Errors_leave_no_file()
     {
         using var dir = new TempFolder();

@@ -51,6 +51,22 @@ public sealed class IpgoCommandTests(ZooFixture zoo)
         var a = best.Image.ToRgb().Pixels;
         var b = applied.Image.ToRgb().Pixels;
         Assert.True(a.Zip(b).All(p => Math.Abs(p.First - p.Second) <= 1), "apply reproduces the best training image");
+
+        // generate --tokens with the training settings is the same request as apply: the same PNG pixels.
+        var t = tokens.Options;
+        var (genCode, genOutput) = CliRunner.Run(
+            "generate", "--model", zoo.StableDiffusion, "--tokens", dir.File("cat.ipgo"), "--prompt", "a photo of a cat", "--steps", "6", "--scheduler", "lms",
+            "--width", "64", "--height", "64", "--seed", t.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--guidance", t.GuidanceScale.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", dir.File("generate.png"));
+        Assert.True(genCode == 0, genOutput);
+        Assert.Contains("IPGO tokens: 3 prefix + 3 suffix", genOutput);
+        Assert.Equal(applied.Image.Pixels, PngReader.Read(dir.File("generate.png")).Image.Pixels);
+
+        // The tokens wrap a CLIP encoder's output: a PixArt-α folder is refused before any model is opened.
+        var (pixCode, pixOutput) = CliRunner.Run("generate", "--model", zoo.Layout.PixArt, "--tokens", dir.File("cat.ipgo"), "--prompt", "a cat", "--out", dir.File("pixart.png"));
+        Assert.Equal(1, pixCode);
+        Assert.Contains("PixArtAlpha", pixOutput);
+        Assert.False(File.Exists(dir.File("pixart.png")));
     }
 
     [Fact]
