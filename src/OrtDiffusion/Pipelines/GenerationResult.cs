@@ -45,12 +45,16 @@ public sealed class GenerationResult
     public PixelImage[] ToPixelImages() =>
         ImageTensor.ToImages(Images.Data, [.. Images.Shape.Select(d => (int)d)], ImageValueRange.MinusOneToOne);
 
-    /// <summary>The images in [0, 1], as rewards take them (no clamp, as DATE scores x̄₀).</summary>
+    /// <summary>
+    /// The final images in [0, 1], as rewards take them: x / 2 + 0.5 clamped, as diffusers returns its output and as
+    /// the PNG holds it before 8-bit rounding. (DATE's x̄₀ inside sampling is scored without a clamp; that path does not use this.)
+    /// </summary>
     public FloatTensor ImagesZeroToOne()
     {
         var data = new float[Images.Length];
         System.Numerics.Tensors.TensorPrimitives.Multiply(Images.Data, 0.5f, data);
         System.Numerics.Tensors.TensorPrimitives.Add(data, 0.5f, data);
+        System.Numerics.Tensors.TensorPrimitives.Clamp(data, 0f, 1f, data);
         return new FloatTensor(data, Images.Shape);
     }
 

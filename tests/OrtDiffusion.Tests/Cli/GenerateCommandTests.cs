@@ -129,14 +129,23 @@ public sealed class GenerateCommandTests(ZooFixture zoo)
     }
 
     [Fact]
-    public void Demo_writes_both_images_and_compares_rewards()
+    public void Demo_runs_every_method_on_both_backbones_and_compares_rewards()
     {
         using var dir = new TempFolder();
-        var (code, output) = CliRunner.Run("demo", "--out", dir.Path, "--steps", "10");
+        var (code, output) = CliRunner.Run("demo", "--out", dir.Path, "--steps", "10", "--ipgo-epochs", "2");
         Assert.True(code == 0, output);
-        Assert.True(File.Exists(dir.File("fixed.png")) && File.Exists(dir.File("date.png")));
+        foreach (var png in new[] { "fixed.png", "date.png", "ipgo.png", "pixart-fixed.png", "pixart-date.png" })
+        {
+            Assert.True(File.Exists(dir.File(png)), png);
+        }
+
+        // The tokens the IPGO row was generated with are saved, trained with the demo's sampler settings.
+        var tokens = OrtDiffusion.Ipgo.IpgoTokens.Load(dir.File("ipgo.tokens"));
+        Assert.Equal(2, tokens.History.EpochsDone);
+        Assert.Equal((10, "ddim"), (tokens.Options.Steps, tokens.Options.Scheduler));
         Assert.Contains("CLIP score", output);
-        Assert.Contains("DATE", output);
+        Assert.Contains("PixArt", output);
+        Assert.Contains("best", output);
     }
 
     [Fact]
