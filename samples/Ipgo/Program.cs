@@ -1,92 +1,115 @@
-// IPGO (Indirect Prompt Gradient Optimization) learns prefix and suffix tokens P and S that go around the text
-// encoder's output E of the unpadded prompt: c = [P; E; S]. This sample runs the generation side those tokens plug
-// into, through GenerationRequest.Embeddings; the training side is not part of this OrtDiffusion build.
+// IPGO (Indirect Prompt Gradient Optimization): learn prefix and suffix tokens P and S that go around the text
+// encoder's output E of the unpadded prompt, c = [P; E; S], by back-propagating a reward through the last sampling
+// step, the VAE decoder and the reward model. The sample trains tokens on one prompt and prints the reward of every
+// epoch, saves them to a tokens file, loads that file back (as a later process would) and generates the training
+// prompt and an unseen prompt with the learned tokens, scoring each against the same prompt without them.
 //
-//   dotnet run --project samples/Ipgo -- [--model DIR] [--prompt TEXT] [--prefix P.npy] [--suffix S.npy]
-//       [--steps N] [--seed S] [--size PX] [--out FILE.png]
+//   dotnet run --project samples/Ipgo -- [--model DIR] [--reward DIR[=WEIGHT]]... [--prompt TEXT] [--unseen TEXT]
+//       [--epochs N] [--lr X] [--steps N] [--seed S] [--size PX] [--out DIR]
 //
-// P.npy and S.npy hold float32 token vectors [n, width] (or [1, n, width]), width being the text encoder's
-// (768 for SD v1.5). Without them c = E. Without --model the tiny model zoo's folder is written into the cache
-// and the sample generates at 64×64.
+// --model is a Stable Diffusion v1.5 ONNX folder; --reward a reward folder (model.onnx + reward.json, as
+// onnx-export/ writes them), repeated with weights for a weighted sum. Either one left out comes from the tiny model
+// zoo (its aesthetic reward), written into the OrtDiffusion cache; on the zoo the defaults (64×64, 8 LMS steps,
+// 10 epochs, learning rate 10⁻², as its random-weight reward moves slowly at the paper's 10⁻³) train in about two
+// seconds. On a real model the defaults are the paper's but for the epochs: it trains 50 (--epochs 50).
+// Writes DIR/tokens.ipgo (after every epoch, so an interrupted run keeps its last epoch), DIR/trained.png and
+// DIR/unseen.png.
 using System.Globalization;
+using System.Numerics.Tensors;
 using OrtDiffusion.Imaging;
 using OrtDiffusion.IO;
+using OrtDiffusion.Ipgo;
 using OrtDiffusion.Pipelines;
-using OrtDiffusion.Tensors;
+using OrtDiffusion.Rewards;
 using OrtDiffusion.TinyModels;
 
+var zoo = CacheFolders.Get($"tinyzoo-v{TinyZoo.Version}");
 var model = Option("--model");
 var tiny = model is null;
-model ??= TinyZoo.WriteStableDiffusion(Path.Combine(CacheFolders.Get($"tinyzoo-v{TinyZoo.Version}"), "sd15"));
-var size = int.Parse(Option("--size") ?? (tiny ? "64" : "512"), CultureInfo.InvariantCulture);
-var output = Option("--out") ?? "ipgo.png";
+model ??= TinyZoo.WriteStableDiffusion(Path.Combine(zoo, "sd15"));
+string[] rewards = Options("--reward") is { Length: > 0 } given
+    ? given
+    : [TinyZoo.WriteReward(Path.Combine(zoo, "rewards", TinyZoo.RewardFolderName(RewardKind.Aesthetic)), RewardKind.Aesthetic)];
 var prompt = Option("--prompt") ?? "a photo of a cat on a mountain at sunset";
+var unseen = Option("--unseen") ?? "a watercolor of a lighthouse in a storm";
+var output = Option("--out") ?? "ipgo-sample";
+var tokensPath = Path.Combine(output, "tokens.ipgo");
+Directory.CreateDirectory(output);
 
-Console.WriteLine("IPGO: generating from prefix/suffix token vectors around the prompt (learning them is not part of this build; pass them with --prefix/--suffix).");
 using var pipeline = StableDiffusionPipeline.Load(model);
-var encoder = pipeline.Model.TextEncoder;
+using var reward = RewardSpec.Load(rewards);
+var trainer = new IpgoTrainer(pipeline, reward);
 
-// E: BOS, the prompt's tokens, EOS — no padding, so the learned tokens sit right next to the prompt.
-var prompted = pipeline.EncodePrompt(prompt, padded: false).Embedding;
-var width = (int)prompted.Shape[2];
-var prefix = ReadTokens(Option("--prefix"), width);
-var suffix = ReadTokens(Option("--suffix"), width);
-var length = prefix.Length / width + (int)prompted.Shape[1] + suffix.Length / width;
-if (length > encoder.Tokenizer.ModelMaxLength)
+// The paper's single-prompt settings (10 + 10 tokens, Adam, LMS, CFG 7.5) with the basis size fitted to the encoder's
+// width; fewer epochs, and on the zoo a small, quick sampling.
+var size = Int("--size", tiny ? 64 : 512);
+var options = IpgoOptions.ForTextWidth(trainer.TextWidth) with
 {
-    throw new ArgumentException($"The prefix, the prompt and the suffix make {length} tokens; the text encoder takes at most {encoder.Tokenizer.ModelMaxLength}.");
-}
-
-float[] conditional = [.. prefix, .. prompted.Data, .. suffix];
-// The unconditional branch of CFG: the empty prompt's encoding padded to the same length.
-var unconditional = encoder.EncodeIds(encoder.Tokenizer.Encode("", maxLength: length).Ids);
-var embeddings = new PromptEmbeddings(new FloatTensor(conditional, 1, length, width), unconditional);
-
-var request = new GenerationRequest
-{
-    Prompt = prompt, // recorded in the PNG; the embeddings below are what the UNet sees
-    Embeddings = embeddings,
-    Steps = int.Parse(Option("--steps") ?? "50", CultureInfo.InvariantCulture),
-    Scheduler = "lms", // IPGO samples with LMS, 50 steps, CFG 7.5
+    Epochs = Int("--epochs", 10),
+    LearningRate = double.Parse(Option("--lr") ?? (tiny ? "1e-2" : "1e-3"), CultureInfo.InvariantCulture),
+    Steps = Int("--steps", tiny ? 8 : 50),
     Seed = ulong.Parse(Option("--seed") ?? "0", CultureInfo.InvariantCulture),
     Width = size,
     Height = size,
 };
-var result = pipeline.Generate(request);
-var parameters = result.Parameters with
+var tokens = trainer.CreateTokens(options, [prompt]);
+Console.WriteLine($"IPGO on \"{prompt}\" with {reward.Name}: {tokens.ParameterCount:N0} parameters, {options.Epochs} epochs of {options.Steps} {options.Scheduler} steps at {size}×{size}");
+
+// Progress arrives after every generation (one per epoch for one prompt); the checkpoint saves after every epoch.
+var training = trainer.Train(
+    tokens,
+    new ConsoleProgress<IpgoEpochReport>(r => Console.WriteLine(
+        $"epoch {r.Epoch,3}/{r.Epochs}: {reward.Name} {r.Reward:F4}, best {r.BestReward:F4}, |∇| {r.GradientNorm:0.000e+0}, lr {r.LearningRate:0.#####}, {r.Elapsed.TotalSeconds:F2} s")),
+    checkpoint: t => t.Save(tokensPath));
+var history = training.Tokens.History;
+Console.WriteLine($"best {history.BestReward:F4} at epoch {history.BestEpoch + 1} (first epoch {history.InitialReward:F4}); trained in {training.Elapsed.TotalSeconds:F2} s, {training.ModelTime / training.Elapsed:P0} in model calls");
+
+// Later, or in another process: the tokens file holds the best tokens and the settings they were learned with.
+var learned = IpgoTokens.Load(tokensPath);
+foreach (var (name, text) in new[] { ("trained", prompt), ("unseen", unseen) })
 {
-    Extra = [.. result.Parameters.Extra, KeyValuePair.Create("Prefix tokens", Count(prefix)), KeyValuePair.Create("Suffix tokens", Count(suffix))],
-};
-PngWriter.Write(output, result.ToPixelImages()[0], parameters);
-
-Console.WriteLine($"c = [P; E; S]: {Count(prefix)} prefix + {prompted.Shape[1]} prompt + {Count(suffix)} suffix tokens, width {width}");
-Console.WriteLine($"wrote {Path.GetFullPath(output)} ({result.Elapsed.TotalSeconds:F2} s, {result.UnetCalls} UNet calls)");
-return 0;
-
-string Count(float[] tokens) => (tokens.Length / width).ToString(CultureInfo.InvariantCulture);
-
-// Token vectors from a .npy file, row after row; none when no file is given.
-static float[] ReadTokens(string? path, int width)
-{
-    if (path is null)
-    {
-        return [];
-    }
-
-    var array = NpyFile.Read(path);
-    var shape = array.Shape;
-    var rows = shape.Length == 2 || (shape.Length == 3 && shape[0] == 1);
-    if (!rows || shape[^1] != width)
-    {
-        throw new ArgumentException($"'{path}' holds {array.ShapeText}; token vectors must be [n, {width}] or [1, n, {width}].");
-    }
-
-    return array.ToFloat32();
+    var plain = Generate(text, embeddings: null);
+    var ipgo = Generate(text, learned.Embed(pipeline.Model.TextEncoder, text)); // c = [P; E; S] with the best epoch's tokens
+    var path = Path.Combine(output, name + ".png");
+    PngWriter.Write(path, ipgo.ToPixelImages()[0], ipgo.Parameters with { Extra = [.. ipgo.Parameters.Extra, KeyValuePair.Create("IPGO tokens", Path.GetFileName(tokensPath))] });
+    Console.WriteLine($"{name} \"{text}\": {reward.Name} {Score(plain, text):F4} without the tokens, {Score(ipgo, text):F4} with them ({ipgo.Elapsed.TotalSeconds:F2} s) → {Path.GetFullPath(path)}");
 }
 
-// The value after `name` on the command line, or null when the option is absent.
-string? Option(string name)
+Console.WriteLine($"tokens: {Path.GetFullPath(tokensPath)}");
+return 0;
+
+// The request the tokens were trained with (seed, steps, scheduler, guidance, size); Prompt is what the PNG records,
+// Embeddings (when given) what the UNet sees.
+GenerationResult Generate(string text, PromptEmbeddings? embeddings) => pipeline.Generate(new GenerationRequest
 {
-    var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    Prompt = text,
+    Embeddings = embeddings,
+    Seed = learned.Options.Seed,
+    Steps = learned.Options.Steps,
+    Scheduler = learned.Options.Scheduler,
+    GuidanceScale = learned.Options.GuidanceScale,
+    Width = learned.Options.Width,
+    Height = learned.Options.Height,
+});
+
+// The reward of the image clamped to [0, 1], as IPGO's training scores it.
+float Score(GenerationResult result, string text)
+{
+    var images = result.ImagesZeroToOne();
+    TensorPrimitives.Clamp(images.Data, 0f, 1f, images.Data);
+    return reward.Score(images, text)[0];
+}
+
+int Int(string name, int fallback) => Option(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+// The value after `name` on the command line, or null when the option is absent.
+string? Option(string name) => Options(name) is [.., var last] ? last : null;
+
+// Every value given after `name` (an option that may repeat).
+string[] Options(string name) => [.. args.Index().Where(a => a.Item == name && a.Index + 1 < args.Length).Select(a => args[a.Index + 1])];
+
+// Reports on the training thread as they happen (Progress<T> would post them to the thread pool, out of order).
+internal sealed class ConsoleProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

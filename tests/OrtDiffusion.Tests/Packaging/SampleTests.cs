@@ -1,7 +1,9 @@
 using System.Text.Json;
 using OrtDiffusion.Imaging;
 using OrtDiffusion.IO;
+using OrtDiffusion.Ipgo;
 using OrtDiffusion.Pipelines;
+using OrtDiffusion.Rewards;
 using OrtDiffusion.Tensors;
 using OrtDiffusion.TinyModels;
 
@@ -86,49 +88,73 @@ public sealed class SampleTests(SampleCacheFixture cache) : IClassFixture<Sample
     }
 
     [Fact]
-    public void Ipgo_PutsTheTokenFilesAroundTheUnpaddedPromptEncoding_AndGeneratesFromThoseEmbeddings()
+    public void Ipgo_TrainsTheOptionsItIsGiven_SavesTokensThatLoad_AndItsPngsAreTheLoadedTokensEmbeddings()
     {
         using var output = new TempFolder("sample-ipgo");
-        const int width = 32; // the tiny zoo's text encoder width
-        var prefix = Tokens(2, width, phase: 0.0);
-        var suffix = Tokens(3, width, phase: 1.0);
-        NpyFile.Write(output.File("prefix.npy"), prefix, 2, width);
-        NpyFile.Write(output.File("suffix.npy"), suffix, 1, 3, width);
-        var png = output.File("ipgo.png");
+        const string unseen = "a blue sphere in the snow";
 
-        var run = RunSample("Ipgo", "--prompt", Prompt, "--prefix", output.File("prefix.npy"), "--suffix", output.File("suffix.npy"), "--steps", "4", "--seed", "3", "--out", png);
+        var run = RunSample("Ipgo", "--prompt", Prompt, "--unseen", unseen, "--epochs", "3", "--lr", "0.02", "--steps", "4", "--seed", "3", "--out", output.Path);
 
+        // The tokens file records the training prompt, the settings the command line asked for and three epochs.
+        var learned = IpgoTokens.Load(output.File("tokens.ipgo"));
+        Assert.Equal([Prompt], learned.Metadata.Prompts);
+        var o = learned.Options;
+        Assert.Equal((3, 0.02, 4, 3UL, "lms", 64, 64), (o.Epochs, o.LearningRate, o.Steps, o.Seed, o.Scheduler, o.Width, o.Height));
+        var history = learned.History;
+        Assert.Equal(3, history.EpochsDone);
+
+        // It prints every epoch's reward and the best, as the file holds them.
+        var epochLines = run.StandardOutput.Split('\n').Where(l => l.StartsWith("epoch ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, epochLines.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Contains($"epoch {i + 1,3}/3: aesthetic {history.EpochRewards[i]:F4}", epochLines[i]);
+        }
+
+        Assert.Contains($"best {history.BestReward:F4} at epoch {history.BestEpoch + 1}", run.StandardOutput);
+
+        // What it trained is what the API trains from the same options with the zoo's aesthetic reward (training is
+        // deterministic), so the sample passed its command line through and nothing else.
         using var pipeline = StableDiffusionPipeline.Load(Path.Combine(cache.Zoo, "sd15"));
-        var encoder = pipeline.Model.TextEncoder;
-        var promptTokens = encoder.Tokenizer.EncodeUnpadded(Prompt).Length;
-        Assert.Contains($"c = [P; E; S]: 2 prefix + {promptTokens} prompt + 3 suffix tokens, width {width}", run.StandardOutput);
-        var saved = PngReader.Read(png);
-        Assert.Equal(("2", "3", "LMS"), (saved.Parameters!.GetExtra("Prefix tokens"), saved.Parameters.GetExtra("Suffix tokens"), saved.Parameters.Sampler));
+        using var reward = RewardModel.Load(Path.Combine(cache.Zoo, "rewards", TinyZoo.RewardFolderName(RewardKind.Aesthetic)));
+        var trainer = new IpgoTrainer(pipeline, reward);
+        var options = IpgoOptions.ForTextWidth(32) with { Epochs = 3, LearningRate = 0.02, Steps = 4, Seed = 3, Width = 64, Height = 64 };
+        var expected = trainer.Train(trainer.CreateTokens(options, [Prompt])).Tokens;
+        Assert.Equal(expected.History.EpochRewards, history.EpochRewards);
+        Assert.Equal(expected.PrefixTokens().Data, learned.PrefixTokens().Data);
+        Assert.Equal(expected.SuffixTokens().Data, learned.SuffixTokens().Data);
 
-        // IPGO's embedding as papers/NOTES.md defines it: c = concat(P, E, S) with E the encoder output of the
-        // prompt without padding; the unconditional embedding is "" padded to the same length.
-        var length = 2 + promptTokens + 3;
-        var conditional = new float[length * width];
-        prefix.CopyTo(conditional, 0);
-        encoder.Encode(Prompt, padded: false).Embedding.Data.CopyTo(conditional, 2 * width);
-        suffix.CopyTo(conditional, (2 + promptTokens) * width);
-        var unconditional = encoder.EncodeIds(encoder.Tokenizer.Encode("", maxLength: length).Ids);
-        var embeddings = new PromptEmbeddings(new FloatTensor(conditional, 1, length, width), unconditional);
-        var expected = pipeline.Generate(new GenerationRequest { Prompt = Prompt, Embeddings = embeddings, Steps = 4, Seed = 3, Scheduler = "lms", Width = 64, Height = 64 });
-        AssertSamePixels(expected, saved.Image);
+        // Each PNG is the pipeline's image for the loaded tokens' embedding of its prompt, with the training request.
+        foreach (var (name, text) in new[] { ("trained", Prompt), ("unseen", unseen) })
+        {
+            var saved = PngReader.Read(output.File(name + ".png"));
+            var parameters = saved.Parameters!;
+            Assert.Equal((text, 4, 3UL, "LMS", 64, "tokens.ipgo"), (parameters.Prompt, parameters.Steps, parameters.Seed, parameters.Sampler, parameters.Width, parameters.GetExtra("IPGO tokens")));
+            var request = new GenerationRequest { Prompt = text, Steps = 4, Seed = 3, Scheduler = "lms", Width = 64, Height = 64 };
+            var embeddings = learned.Embed(pipeline.Model.TextEncoder, text);
+            AssertSamePixels(pipeline.Generate(request with { Embeddings = embeddings }), saved.Image);
+
+            // c = [P; E; S]: 10 prefix tokens, the unpadded prompt, 10 suffix tokens; they change the image.
+            Assert.Equal(10 + pipeline.Model.TextEncoder.Tokenizer.EncodeUnpadded(text).Length + 10, embeddings.Conditional.Shape[1]);
+            Assert.NotEqual(pipeline.Generate(request).ToPixelImages()[0].ToRgb().Pixels, saved.Image.ToRgb().Pixels);
+        }
     }
 
     [Fact]
-    public void Ipgo_TokensOfTheWrongWidth_FailWithTheFileAndBothShapes()
+    public void Ipgo_APromptTooLongForTheTokens_FailsWithItsTokenCount_BeforeTraining()
     {
-        using var output = new TempFolder("sample-ipgo-bad");
-        NpyFile.Write(output.File("prefix.npy"), new float[2 * 31], 2, 31);
+        using var output = new TempFolder("sample-ipgo-long");
+        var prompt = string.Join(' ', Enumerable.Repeat("cube", 70));
 
-        var run = RunSample("Ipgo", expectSuccess: false, "--prefix", output.File("prefix.npy"), "--steps", "1", "--out", output.File("x.png"));
+        var run = RunSample("Ipgo", expectSuccess: false, "--prompt", prompt, "--epochs", "1", "--steps", "1", "--out", output.Path);
 
+        // 70 words + start and end tokens, plus 10 + 10 learned tokens, is more than the encoder's 77 positions.
+        using var pipeline = StableDiffusionPipeline.Load(Path.Combine(cache.Zoo, "sd15"));
+        var count = pipeline.Model.TextEncoder.Tokenizer.EncodeUnpadded(prompt).Length;
+        Assert.True(count >= 72, $"the zoo's tokenizer made {count} tokens of 70 words");
         Assert.NotEqual(0, run.ExitCode);
-        Assert.Contains($"'{output.File("prefix.npy")}' holds (2, 31); token vectors must be [n, 32] or [1, n, 32]", run.StandardError);
-        Assert.False(File.Exists(output.File("x.png")));
+        Assert.Contains($"has {count} tokens (start and end included); with 10 prefix and 10 suffix tokens that is {count + 20}, more than the 77", run.StandardError);
+        Assert.False(File.Exists(output.File("tokens.ipgo")));
     }
 
     private ProcessResult RunSample(string name, params string[] arguments) => RunSample(name, expectSuccess: true, arguments);
@@ -153,8 +179,4 @@ public sealed class SampleTests(SampleCacheFixture cache) : IClassFixture<Sample
         Assert.Equal((expected.Width, expected.Height), (actual.Width, actual.Height));
         Assert.Equal(expected.ToRgb().Pixels, actual.ToRgb().Pixels);
     }
-
-    // Deterministic, distinct token vectors of a magnitude like the encoder's outputs.
-    private static float[] Tokens(int count, int width, double phase) =>
-        [.. Enumerable.Range(0, count * width).Select(i => (float)Math.Sin((0.37 * i) + phase))];
 }
