@@ -142,17 +142,7 @@ public sealed class PixArtAlphaPipeline : IDiffusionPipeline
         var clock = Stopwatch.StartNew();
         predictor ??= GuidedNoisePredictor.Instance;
 
-        var truncated = false;
-        PromptEmbeddings embeddings;
-        if (request.Embeddings is { } supplied)
-        {
-            embeddings = supplied.ForBatch(request.BatchSize);
-        }
-        else
-        {
-            embeddings = EncodePrompts(request.Prompt, request.NegativePrompt, request.BatchSize);
-            truncated = EncodePrompt(request.Prompt).Tokens.Truncated;
-        }
+        var (embeddings, truncated) = SamplingLoop.Embeddings(request, this, prompt => EncodePrompt(prompt).Tokens.Truncated);
 
         var (height, width) = GenerationSize(request);
         var scheduler = CreateScheduler(request.Scheduler, request.Steps, request.Eta);
@@ -204,31 +194,8 @@ public sealed class PixArtAlphaPipeline : IDiffusionPipeline
         }
     }
 
-    private GenerationParameters Describe(GenerationRequest request, IScheduler scheduler, int height, int width)
-    {
-        var extra = new List<KeyValuePair<string, string>>();
-        if (request.ResolutionBinning && ResolutionBins is not null)
-        {
-            extra.Add(KeyValuePair.Create("Resolution bin", string.Create(CultureInfo.InvariantCulture, $"{width}x{height}")));
-        }
-
-        if (request.Eta != 0f)
-        {
-            extra.Add(KeyValuePair.Create("Eta", request.Eta.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        return new GenerationParameters
-        {
-            Prompt = request.Prompt,
-            NegativePrompt = request.NegativePrompt,
-            Steps = request.Steps,
-            Sampler = StableDiffusionPipeline.SamplerName(scheduler.Kind),
-            CfgScale = request.GuidanceScale,
-            Seed = request.Seed,
-            Width = request.Width,
-            Height = request.Height,
-            Model = Model.Name,
-            Extra = extra,
-        };
-    }
+    private GenerationParameters Describe(GenerationRequest request, IScheduler scheduler, int height, int width) =>
+        SamplingLoop.Describe(request, scheduler, Model.Name, request.ResolutionBinning && ResolutionBins is not null
+            ? [KeyValuePair.Create("Resolution bin", string.Create(CultureInfo.InvariantCulture, $"{width}x{height}"))]
+            : []);
 }

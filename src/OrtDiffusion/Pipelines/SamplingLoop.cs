@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using OrtDiffusion.Imaging;
 using OrtDiffusion.Randomness;
 using OrtDiffusion.Schedulers;
 using OrtDiffusion.Tensors;
@@ -28,6 +29,38 @@ internal static class SamplingLoop
         scheduler.SetTimesteps(steps);
         return scheduler;
     }
+
+    /// <summary>The PNG parameters of a run: the request's settings, the sampler's A1111 name, <paramref name="extra"/>, then η when not 0.</summary>
+    public static GenerationParameters Describe(GenerationRequest request, IScheduler scheduler, string modelName, List<KeyValuePair<string, string>> extra)
+    {
+        if (request.Eta != 0f)
+        {
+            extra.Add(KeyValuePair.Create("Eta", request.Eta.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        return new GenerationParameters
+        {
+            Prompt = request.Prompt,
+            NegativePrompt = request.NegativePrompt,
+            Steps = request.Steps,
+            Sampler = StableDiffusionPipeline.SamplerName(scheduler.Kind),
+            CfgScale = request.GuidanceScale,
+            Seed = request.Seed,
+            Width = request.Width,
+            Height = request.Height,
+            Model = modelName,
+            Extra = extra,
+        };
+    }
+
+    /// <summary>
+    /// The request's embeddings repeated for its batch when it supplies them (DATE, IPGO), else the pipeline's encoding
+    /// of its prompts; and whether the prompt was cut to the encoder's length.
+    /// </summary>
+    public static (PromptEmbeddings Embeddings, bool Truncated) Embeddings(GenerationRequest request, IDiffusionPipeline pipeline, Func<string, bool> promptTruncated) =>
+        request.Embeddings is { } supplied
+            ? (supplied.ForBatch(request.BatchSize), false)
+            : (pipeline.EncodePrompts(request.Prompt, request.NegativePrompt, request.BatchSize), promptTruncated(request.Prompt));
 
     /// <summary>
     /// Writes the initial latents: the request's <see cref="GenerationRequest.InitialLatents"/> or <c>torch.randn</c> of

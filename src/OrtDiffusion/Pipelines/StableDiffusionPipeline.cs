@@ -97,17 +97,7 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
         var clock = Stopwatch.StartNew();
         predictor ??= GuidedNoisePredictor.Instance;
 
-        var truncated = false;
-        PromptEmbeddings embeddings;
-        if (request.Embeddings is { } supplied)
-        {
-            embeddings = supplied.ForBatch(request.BatchSize);
-        }
-        else
-        {
-            embeddings = EncodePrompts(request.Prompt, request.NegativePrompt, request.BatchSize);
-            truncated = EncodePrompt(request.Prompt).Tokens.Truncated;
-        }
+        var (embeddings, truncated) = SamplingLoop.Embeddings(request, this, prompt => EncodePrompt(prompt).Tokens.Truncated);
 
         var scheduler = CreateScheduler(request.Scheduler, request.Steps, request.Eta);
         long[] latentShape = [request.BatchSize, Model.Unet.InChannels, request.Height / 8, request.Width / 8];
@@ -163,33 +153,8 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
         return 0;
     }
 
-    private GenerationParameters Describe(GenerationRequest request, IScheduler scheduler)
-    {
-        var extra = new List<KeyValuePair<string, string>>();
-        if (request.InitImage is not null)
-        {
-            extra.Add(KeyValuePair.Create("Denoising strength", request.Strength.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        if (request.Eta != 0f)
-        {
-            extra.Add(KeyValuePair.Create("Eta", request.Eta.ToString(CultureInfo.InvariantCulture)));
-        }
-
-        return new GenerationParameters
-        {
-            Prompt = request.Prompt,
-            NegativePrompt = request.NegativePrompt,
-            Steps = request.Steps,
-            Sampler = SamplerName(scheduler.Kind),
-            CfgScale = request.GuidanceScale,
-            Seed = request.Seed,
-            Width = request.Width,
-            Height = request.Height,
-            Model = Model.Name,
-            Extra = extra,
-        };
-    }
+    private GenerationParameters Describe(GenerationRequest request, IScheduler scheduler) =>
+        SamplingLoop.Describe(request, scheduler, Model.Name, request.InitImage is null ? [] : [KeyValuePair.Create("Denoising strength", request.Strength.ToString(CultureInfo.InvariantCulture))]);
 
     // The names AUTOMATIC1111 writes for these samplers.
     internal static string SamplerName(SchedulerKind kind) => kind switch
