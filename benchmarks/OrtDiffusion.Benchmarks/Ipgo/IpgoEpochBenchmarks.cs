@@ -38,7 +38,7 @@ public class IpgoEpochBenchmarks
         folder = Path.Combine(Path.GetTempPath(), "ortdiffusion-bench-ipgo");
         var zoo = TinyZoo.WriteAll(folder);
         pipeline = StableDiffusionPipeline.Load(zoo.StableDiffusion);
-        reward = new ZooAestheticReward(Path.Combine(folder, "rewards", "aesthetic", "model.onnx"));
+        reward = RewardModel.Load(zoo.Rewards[RewardKind.Aesthetic]);
         trainer = new IpgoTrainer(pipeline, reward);
         tokens = trainer.CreateTokens(IpgoOptions.ForTextWidth(32) with { Width = Size, Height = Size, Truncate = Truncate, Epochs = 1 }, ["a photo of a cat"]);
         trainer.Train(tokens);
