@@ -15,7 +15,7 @@ internal static class EvalCommand
     public static Command Create(CliContext context)
     {
         var options = new EvalOptions();
-        var command = new Command("eval", "Evaluate methods (fixed embedding, DATE, …) over a prompt set: images, metrics, FID and paper-style tables; sharded (--shard i/n) and resumable.");
+        var command = new Command("eval", "Evaluate methods (fixed embedding, DATE, IPGO tokens) on Stable Diffusion or PixArt-α over a prompt set: images, metrics, FID and paper-style tables; sharded (--shard i/n) and resumable.");
         foreach (var option in options.All)
         {
             command.Options.Add(option);

@@ -11,7 +11,7 @@ internal sealed class EvalOptions
 {
     public const string FidMetric = "fid";
 
-    public Option<DirectoryInfo> Model { get; } = new("--model") { Description = "The model folder (Optimum layout).", Required = true };
+    public Option<DirectoryInfo> Model { get; } = new("--model") { Description = "The model folder: Stable Diffusion v1.5 (Optimum layout) or PixArt-α, told apart by model_index.json.", Required = true };
 
     public Option<FileInfo> Prompts { get; } = new("--prompts") { Description = "Prompt file: text with one prompt per line, or .csv with a 'caption' column.", Required = true };
 
@@ -19,7 +19,8 @@ internal sealed class EvalOptions
 
     public Option<string[]> Methods { get; } = new("--method")
     {
-        Description = "A method to evaluate (repeat to compare): fixed | date:reward=DIR[=w][+DIR=w…],every=K|steps=i;j,rho=R[,init-org][,prior=L][,grad-steps=N] — any method takes label=NAME. Default: fixed.",
+        Description = "A method to evaluate (repeat to compare): fixed | date:reward=DIR[=w][+DIR=w…],every=K|steps=i;j,rho=R[,init-org][,prior=L][,grad-steps=N] | "
+            + "ipgo:tokens=FILE[,last] (learned IPGO tokens, best ones unless last; Stable Diffusion only; sampled with this run's steps, scheduler, guidance, size and seeds, not the file's) — any method takes label=NAME. Default: fixed.",
         Arity = ArgumentArity.ZeroOrMore,
         AllowMultipleArgumentsPerToken = false,
     };
@@ -37,15 +38,15 @@ internal sealed class EvalOptions
 
     public Option<string?> FidReference { get; } = new("--fid-reference") { Description = "FID reference: a folder of PNGs, or statistics (.npz with mu, sigma; pytorch-fid's or `ortdiff eval fid-stats`). Without it FID statistics are written and FID can be computed at merge time." };
 
-    public Option<int> Steps { get; } = new("--steps") { Description = "Sampling steps.", DefaultValueFactory = _ => 50 };
+    public Option<int?> Steps { get; } = new("--steps") { Description = "Sampling steps (default: the backbone's — SD v1.5 50, PixArt-α 20)." };
 
-    public Option<float> Guidance { get; } = new("--guidance") { Description = "Classifier-free guidance scale.", DefaultValueFactory = _ => 7.5f };
+    public Option<float?> Guidance { get; } = new("--guidance") { Description = "Classifier-free guidance scale (default: the backbone's — SD v1.5 7.5, PixArt-α 4.5)." };
 
-    public Option<string?> Scheduler { get; } = new("--scheduler") { Description = $"Scheduler: {string.Join("|", SchedulerFactory.Names)} (default: the model's own)." };
+    public Option<string?> Scheduler { get; } = new("--scheduler") { Description = $"Scheduler: {string.Join("|", SchedulerFactory.Names)} (default: the model's own; PixArt-α's is DPM-Solver)." };
 
-    public Option<int> Width { get; } = new("--width") { Description = "Image width (multiple of 8).", DefaultValueFactory = _ => 512 };
+    public Option<int?> Width { get; } = new("--width") { Description = "Image width, a multiple of 8 (default: SD v1.5 512, PixArt-α its native size; PixArt-α generates at the nearest trained aspect ratio and resizes back)." };
 
-    public Option<int> Height { get; } = new("--height") { Description = "Image height (multiple of 8).", DefaultValueFactory = _ => 512 };
+    public Option<int?> Height { get; } = new("--height") { Description = "Image height, a multiple of 8 (default: as --width)." };
 
     public Option<string> Negative { get; } = new("--negative") { Description = "The negative prompt.", DefaultValueFactory = _ => string.Empty };
 

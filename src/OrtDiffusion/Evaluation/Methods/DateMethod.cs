@@ -8,7 +8,8 @@ namespace OrtDiffusion.Evaluation;
 /// <summary>
 /// <c>date:reward=DIR[=w][+DIR=w…],every=K|steps=i;j;…,rho=R[,init-org][,prior=λ][,grad-steps=N]</c>: DATE with the
 /// given reward (a weighted sum when several are joined by <c>+</c>). Defaults as <see cref="DateOptions"/>:
-/// every 10th step, ρ = 0.1, accumulating updates. Its trace is h(x̄₀) before each update.
+/// every 10th step, ρ = 0.1, accumulating updates. Runs on every backbone (the paper's PixArt-α setting is
+/// <c>every=2</c> with DPM-Solver, 20 steps). Its trace is h(x̄₀) before each update.
 /// </summary>
 internal sealed class DateMethod : IEvaluationMethod
 {
@@ -79,8 +80,8 @@ internal sealed class DateMethod : IEvaluationMethod
 
     public MethodSample Generate(EvaluationBackbone backbone, GenerationRequest request, CancellationToken cancellation)
     {
-        var pipeline = backbone.StableDiffusion;
-        var predictor = new DateNoisePredictor(reward, pipeline.Model.VaeDecoder, request.Prompt, Options);
+        var pipeline = backbone.Pipeline;
+        var predictor = new DateNoisePredictor(reward, pipeline.Decoder, request.Prompt, Options);
         var result = pipeline.Generate(request, predictor, cancellationToken: cancellation);
         var scored = predictor.Trace.Where(t => t.RewardBefore is { Count: > 0 }).ToList();
         var trace = new RewardTrace(reward.Name, [.. scored.Select(t => t.Index)], [.. scored.Select(t => (double)t.RewardBefore![0])]);

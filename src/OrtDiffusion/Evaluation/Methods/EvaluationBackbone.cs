@@ -1,61 +1,74 @@
-using System.Text.Json;
 using OrtDiffusion.Models;
 using OrtDiffusion.Pipelines;
+using OrtDiffusion.Tensors;
 
 namespace OrtDiffusion.Evaluation;
 
 /// <summary>
-/// The one place an evaluation opens its diffusion model. Today it opens Stable Diffusion folders; a PixArt-α
-/// folder is recognised by its <c>model_index.json</c> and refused with a clear message until its pipeline joins
-/// here (add a <c>PixArt</c> property next to <see cref="StableDiffusion"/> and open it in <see cref="Load"/>).
-/// Methods take the pipeline they support and throw <see cref="NotSupportedException"/> otherwise.
+/// The one place an evaluation opens its diffusion model: any backbone <see cref="DiffusionModelFolder"/> recognises
+/// (Stable Diffusion v1.5 or PixArt-α), through <see cref="IDiffusionPipeline"/>. Methods that work on every backbone
+/// use <see cref="Pipeline"/>; a method that truly needs Stable Diffusion (IPGO's CLIP tokens) takes
+/// <see cref="StableDiffusion"/>, which refuses other backbones with <see cref="NotSupportedException"/>.
 /// </summary>
 public sealed class EvaluationBackbone : IDisposable
 {
-    private readonly StableDiffusionPipeline? stableDiffusion;
-
-    private EvaluationBackbone(string folder, StableDiffusionPipeline pipeline)
+    private EvaluationBackbone(string folder, IDiffusionPipeline pipeline)
     {
         Folder = folder;
-        stableDiffusion = pipeline;
+        Pipeline = pipeline;
     }
 
     /// <summary>The model folder.</summary>
     public string Folder { get; }
 
-    /// <summary>The Stable Diffusion pipeline.</summary>
-    /// <exception cref="NotSupportedException">The folder holds another kind of model.</exception>
-    public StableDiffusionPipeline StableDiffusion =>
-        stableDiffusion ?? throw new NotSupportedException($"'{Folder}' is not a Stable Diffusion model; this method needs one.");
+    /// <summary>The pipeline, whatever the backbone.</summary>
+    public IDiffusionPipeline Pipeline { get; }
 
-    /// <summary>Opens the model in <paramref name="folder"/>.</summary>
+    /// <summary>Which backbone the folder holds.</summary>
+    public DiffusionBackbone Backbone => Pipeline.Backbone;
+
+    /// <summary>The Stable Diffusion pipeline, for methods that need its CLIP text encoder or UNet.</summary>
+    /// <exception cref="NotSupportedException">The folder holds another backbone.</exception>
+    public StableDiffusionPipeline StableDiffusion =>
+        Pipeline as StableDiffusionPipeline
+        ?? throw new NotSupportedException($"'{Folder}' holds a {Backbone} model; this method needs a Stable Diffusion model.");
+
+    /// <summary>Opens the model in <paramref name="folder"/> with the pipeline its backbone needs.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="NotSupportedException">The folder holds a PixArt-α model (not evaluated yet).</exception>
+    /// <exception cref="NotSupportedException">The folder holds a model the library does not run.</exception>
+    /// <exception cref="InvalidDataException">Nothing tells which backbone the folder holds.</exception>
     public static EvaluationBackbone Load(string folder, ExecutionOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        var index = Path.Combine(folder, "model_index.json");
-        if (File.Exists(index) && ClassName(index) is { } name && name.Contains("PixArt", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new NotSupportedException($"'{folder}' holds a {name}; ortdiff eval runs Stable Diffusion models for now.");
-        }
-
-        return new EvaluationBackbone(folder, StableDiffusionPipeline.Load(folder, options));
+        return new EvaluationBackbone(folder, DiffusionModelFolder.OpenPipeline(folder, options));
     }
 
     /// <summary>Closes the model.</summary>
-    public void Dispose() => stableDiffusion?.Dispose();
+    public void Dispose() => Pipeline.Dispose();
 
-    private static string? ClassName(string path)
+    /// <summary>
+    /// One prompt's conditional embedding <c>[1, L, D]</c> as the pipeline would encode it (CLIP padded to 77; PixArt's
+    /// prompt lower-cased and T5-encoded, with its key mask), without the pipelines' per-prompt caches, which would grow
+    /// with the prompt set.
+    /// </summary>
+    internal (FloatTensor Embedding, FloatTensor? Mask, bool Truncated) Encode(string prompt)
     {
-        try
+        switch (Pipeline)
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            return doc.RootElement.TryGetProperty("_class_name", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null; // StableDiffusionModel.Load reports the broken file with its own message
+            case StableDiffusionPipeline sd:
+            {
+                var encoding = sd.Model.TextEncoder.Encode(prompt);
+                return (encoding.Embedding, null, encoding.Tokens.Truncated);
+            }
+
+            case PixArtAlphaPipeline pixart:
+            {
+                var encoding = pixart.Model.TextEncoder.Encode(PixArtAlphaPipeline.PreparePrompt(prompt));
+                return (encoding.Embedding, encoding.AttentionMask(), encoding.Tokens.Truncated);
+            }
+
+            default:
+                throw new NotSupportedException($"ortdiff eval does not know how to encode prompts for a {Pipeline.GetType().Name}.");
         }
     }
 }

@@ -8,9 +8,9 @@ namespace OrtDiffusion.Evaluation;
 public delegate IEvaluationMethod EvaluationMethodFactory(MethodSpec spec, ExecutionOptions execution);
 
 /// <summary>
-/// The methods <c>ortdiff eval --method</c> knows, by name. <see cref="CreateDefault"/> registers <c>fixed</c> and
-/// <c>date</c>; a new method is one class implementing <see cref="IEvaluationMethod"/> plus one
-/// <see cref="Register"/> line there (e.g. <c>ipgo</c> with <c>tokens=FILE</c>).
+/// The methods <c>ortdiff eval --method</c> knows, by name. <see cref="CreateDefault"/> registers <c>fixed</c>,
+/// <c>date</c> and <c>ipgo</c>; a new method is one class implementing <see cref="IEvaluationMethod"/> plus one
+/// <see cref="Register"/> line there.
 /// </summary>
 public sealed class EvaluationMethodRegistry
 {
@@ -22,6 +22,7 @@ public sealed class EvaluationMethodRegistry
         var registry = new EvaluationMethodRegistry();
         registry.Register("fixed", FixedEmbeddingMethod.Create, FixedEmbeddingMethod.Usage);
         registry.Register("date", DateMethod.Create, DateMethod.Usage);
+        registry.Register("ipgo", IpgoEvaluationMethod.Create, IpgoEvaluationMethod.Usage);
         return registry;
     }
 

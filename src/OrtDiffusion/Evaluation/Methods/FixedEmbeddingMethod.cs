@@ -3,7 +3,7 @@ using OrtDiffusion.Pipelines;
 
 namespace OrtDiffusion.Evaluation;
 
-/// <summary><c>fixed</c>: the baseline — the prompt's embedding as the text encoder gives it, standard CFG sampling.</summary>
+/// <summary><c>fixed</c>: the baseline — the prompt's embedding as the text encoder gives it, standard CFG sampling (any backbone).</summary>
 internal sealed class FixedEmbeddingMethod(MethodSpec spec) : IEvaluationMethod
 {
     public const string Usage = "fixed";
@@ -17,7 +17,7 @@ internal sealed class FixedEmbeddingMethod(MethodSpec spec) : IEvaluationMethod
     }
 
     public MethodSample Generate(EvaluationBackbone backbone, GenerationRequest request, CancellationToken cancellation) =>
-        new(backbone.StableDiffusion.Generate(request, cancellationToken: cancellation));
+        new(backbone.Pipeline.Generate(request, cancellationToken: cancellation));
 
     public void Dispose()
     {

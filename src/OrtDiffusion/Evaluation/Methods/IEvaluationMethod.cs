@@ -13,9 +13,21 @@ public interface IEvaluationMethod : IDisposable
     MethodSpec Spec { get; }
 
     /// <summary>
-    /// Generates one image. <paramref name="request"/> arrives complete — prompt, seed, sampling settings, batch 1,
-    /// and the prompt's padded CLIP embeddings in <see cref="GenerationRequest.Embeddings"/> — and a method may
-    /// replace what it changes (e.g. the embeddings) with a <c>with</c> expression.
+    /// Called once with the opened model and the run's prompts before the first item is generated, so that a method
+    /// that cannot run on this model or these prompts fails before any work (the default accepts everything).
+    /// </summary>
+    /// <param name="backbone">The opened model.</param>
+    /// <param name="prompts">Every prompt of the run.</param>
+    /// <exception cref="NotSupportedException">The method does not run on this backbone.</exception>
+    void Prepare(EvaluationBackbone backbone, IReadOnlyList<string> prompts)
+    {
+    }
+
+    /// <summary>
+    /// Generates one image. <paramref name="request"/> arrives complete — prompt, seed, sampling settings (the
+    /// backbone's defaults where the run gave none), batch 1, and the prompt's embeddings as the backbone encodes them
+    /// (CLIP padded to 77; T5 with its key masks for PixArt-α) in <see cref="GenerationRequest.Embeddings"/> — and a
+    /// method may replace what it changes (e.g. the embeddings) with a <c>with</c> expression.
     /// </summary>
     /// <param name="backbone">The opened model.</param>
     /// <param name="request">What to generate.</param>

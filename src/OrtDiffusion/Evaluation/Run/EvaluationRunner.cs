@@ -32,7 +32,13 @@ public sealed class EvaluationRunner
     }
 
     /// <summary>Runs the shard to completion (or resumes it), then writes its statistics and summary.</summary>
+    /// <remarks>
+    /// The methods (their rewards, their tokens) and the model are opened, and every method checks that it can run on
+    /// this model and these prompts, before anything is written: a mistake in a method fails without leaving a
+    /// <c>run.json</c> that would refuse the corrected command.
+    /// </remarks>
     /// <exception cref="FormatException">A bad method.</exception>
+    /// <exception cref="NotSupportedException">A method that does not run on this model's backbone.</exception>
     /// <exception cref="InvalidOperationException">The folder holds a different run, or another process is writing it.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; every item finished so far is kept and a rerun resumes after it.</exception>
     public EvaluationRunResult Run(IProgress<EvaluationProgress>? progress = null, CancellationToken cancellation = default)
@@ -47,22 +53,55 @@ public sealed class EvaluationRunner
         }
 
         var metricNames = MetricSet.NamesOf(settings.MetricRewards);
-        var folder = Path.GetFullPath(settings.OutputFolder);
-        Directory.CreateDirectory(folder);
-        using var runLock = RunLock.Acquire(folder);
-        var manifest = OpenManifest(folder, specs, metricNames);
-        var plan = manifest.Plan();
-        var log = ResultsLog.Open(Path.Combine(folder, ResultsLog.FileName), repair: true);
-        var finished = log.Latest().ToDictionary(i => i.Key, StringComparer.Ordinal);
-        var slice = plan.Slice(settings.Shard).ToList();
-        var pending = slice.Where(item => !IsFinished(folder, plan, item, finished)).ToList();
-        var resumed = slice.Count - pending.Count;
-        progress?.Report(new EvaluationProgress(resumed, slice.Count, resumed, null, "loading"));
-        if (pending.Count > 0)
+        var methods = new List<IEvaluationMethod>();
+        EvaluationBackbone? backbone = null;
+        try
         {
-            Generate(folder, plan, specs, pending, log, resumed, slice.Count, progress, cancellation);
-        }
+            foreach (var spec in specs)
+            {
+                methods.Add(registry.Create(spec, settings.Execution));
+            }
 
+            backbone = EvaluationBackbone.Load(settings.ModelFolder, settings.Execution);
+            foreach (var method in methods)
+            {
+                method.Prepare(backbone, settings.Prompts);
+            }
+
+            var sampling = settings.SamplingFor(backbone.Pipeline);
+            var folder = Path.GetFullPath(settings.OutputFolder);
+            Directory.CreateDirectory(folder);
+            using var runLock = RunLock.Acquire(folder);
+            var manifest = OpenManifest(folder, specs, metricNames, sampling, backbone.Backbone);
+            var plan = manifest.Plan();
+            var log = ResultsLog.Open(Path.Combine(folder, ResultsLog.FileName), repair: true);
+            var finished = log.Latest().ToDictionary(i => i.Key, StringComparer.Ordinal);
+            var slice = plan.Slice(settings.Shard).ToList();
+            var pending = slice.Where(item => !IsFinished(folder, plan, item, finished)).ToList();
+            var resumed = slice.Count - pending.Count;
+            progress?.Report(new EvaluationProgress(resumed, slice.Count, resumed, null, "loading"));
+            if (pending.Count > 0)
+            {
+                Generate(folder, plan, methods, backbone, sampling, pending, log, resumed, slice.Count, progress, cancellation);
+            }
+
+            // The model is not needed for the statistics; free it before the FID network may be loaded.
+            backbone.Dispose();
+            backbone = null;
+            return Summarise(folder, manifest, plan, log, slice, pending.Count, resumed, progress, cancellation);
+        }
+        finally
+        {
+            backbone?.Dispose();
+            foreach (var m in methods)
+            {
+                m.Dispose();
+            }
+        }
+    }
+
+    private EvaluationRunResult Summarise(string folder, RunManifest manifest, EvaluationPlan plan, ResultsLog log, List<WorkItem> slice, int generated, int resumed, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
+    {
         progress?.Report(new EvaluationProgress(slice.Count, slice.Count, resumed, null, "summary"));
         var keys = slice.Select(plan.Key).ToHashSet(StringComparer.Ordinal);
         var items = log.Latest().Where(i => keys.Contains(i.Key)).OrderBy(i => i.Index).ToList();
@@ -82,12 +121,12 @@ public sealed class EvaluationRunner
         var scope = settings.Shard.Count == 1 ? "whole run" : $"shard {settings.Shard}";
         var summary = EvaluationSummary.Build(manifest, items, moments, reference, slice.Count, scope);
         SummaryWriter.Write(folder, summary);
-        return new EvaluationRunResult(folder, summary, pending.Count, resumed, log.TornBytes);
+        return new EvaluationRunResult(folder, summary, generated, resumed, log.TornBytes);
     }
 
-    private RunManifest OpenManifest(string folder, List<MethodSpec> specs, IReadOnlyList<string> metricNames)
+    private RunManifest OpenManifest(string folder, List<MethodSpec> specs, IReadOnlyList<string> metricNames, GenerationRequest sampling, DiffusionBackbone kind)
     {
-        var identity = RunManifest.BuildIdentity(settings, specs, metricNames);
+        var identity = RunManifest.BuildIdentity(settings, specs, metricNames, sampling);
         var existing = RunManifest.TryLoad(folder);
         if (existing is null)
         {
@@ -96,7 +135,7 @@ public sealed class EvaluationRunner
                 throw new InvalidOperationException($"'{folder}' has a {ResultsLog.FileName} but no {RunManifest.FileName}; it is not a run this version can resume. Use another --out folder.");
             }
 
-            var created = new RunManifest(identity, settings.Shard, RunManifest.BuildSources(settings));
+            var created = new RunManifest(identity, settings.Shard, RunManifest.BuildSources(settings, kind));
             created.Save(folder);
             return created;
         }
@@ -120,63 +159,34 @@ public sealed class EvaluationRunner
         && File.Exists(Path.Combine(folder, result.Image))
         && (settings.FidModel is null || (result.Features is not null && File.Exists(Path.Combine(folder, result.Features))));
 
-    private void Generate(string folder, EvaluationPlan plan, List<MethodSpec> specs, List<WorkItem> pending, ResultsLog log, int resumed, int total, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
+    private void Generate(string folder, EvaluationPlan plan, List<IEvaluationMethod> methods, EvaluationBackbone backbone, GenerationRequest sampling, List<WorkItem> pending, ResultsLog log, int resumed, int total, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
     {
-        var methods = new List<IEvaluationMethod>();
-        try
+        using var metrics = MetricSet.Load(settings.MetricRewards, settings.FidModel, settings.Execution);
+        foreach (var label in plan.MethodLabels)
         {
-            foreach (var spec in specs)
+            Directory.CreateDirectory(Path.Combine(folder, "images", label));
+            if (metrics.Fid is not null)
             {
-                methods.Add(registry.Create(spec, settings.Execution));
-            }
-
-            using var backbone = EvaluationBackbone.Load(settings.ModelFolder, settings.Execution);
-            using var metrics = MetricSet.Load(settings.MetricRewards, settings.FidModel, settings.Execution);
-            foreach (var label in plan.MethodLabels)
-            {
-                Directory.CreateDirectory(Path.Combine(folder, "images", label));
-                if (metrics.Fid is not null)
-                {
-                    Directory.CreateDirectory(Path.Combine(folder, "features", label));
-                }
-            }
-
-            var prompts = new PromptCache(backbone, settings.NegativePrompt);
-            var done = resumed;
-            foreach (var item in pending)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                var result = Evaluate(folder, plan, methods[item.MethodIndex], backbone, metrics, prompts, item, cancellation);
-                log.Append(result);
-                progress?.Report(new EvaluationProgress(++done, total, resumed, result.Key, "generating"));
+                Directory.CreateDirectory(Path.Combine(folder, "features", label));
             }
         }
-        finally
+
+        var prompts = new PromptCache(backbone, sampling.NegativePrompt);
+        var done = resumed;
+        foreach (var item in pending)
         {
-            foreach (var m in methods)
-            {
-                m.Dispose();
-            }
+            cancellation.ThrowIfCancellationRequested();
+            var result = Evaluate(folder, plan, methods[item.MethodIndex], backbone, sampling, metrics, prompts, item, cancellation);
+            log.Append(result);
+            progress?.Report(new EvaluationProgress(++done, total, resumed, result.Key, "generating"));
         }
     }
 
-    private ItemResult Evaluate(string folder, EvaluationPlan plan, IEvaluationMethod method, EvaluationBackbone backbone, MetricSet metrics, PromptCache prompts, WorkItem item, CancellationToken cancellation)
+    private ItemResult Evaluate(string folder, EvaluationPlan plan, IEvaluationMethod method, EvaluationBackbone backbone, GenerationRequest sampling, MetricSet metrics, PromptCache prompts, WorkItem item, CancellationToken cancellation)
     {
         var prompt = settings.Prompts[item.PromptIndex];
         var (embeddings, truncated) = prompts.Get(prompt);
-        var request = new GenerationRequest
-        {
-            Prompt = prompt,
-            NegativePrompt = settings.NegativePrompt,
-            Steps = settings.Steps,
-            GuidanceScale = settings.GuidanceScale,
-            Scheduler = settings.Scheduler,
-            Width = settings.Width,
-            Height = settings.Height,
-            Seed = item.Seed,
-            BatchSize = 1,
-            Embeddings = embeddings,
-        };
+        var request = sampling with { Prompt = prompt, Seed = item.Seed, Embeddings = embeddings };
 
         var clock = Stopwatch.StartNew();
         var sample = method.Generate(backbone, request, cancellation);
@@ -213,27 +223,32 @@ public sealed class EvaluationRunner
     }
 
     /// <summary>
-    /// The padded CLIP embeddings of the current prompt and of the negative prompt. Items of one prompt are adjacent
-    /// in the plan, so one entry suffices; unlike the pipeline's own cache it does not grow with the prompt set.
+    /// The embeddings of the current prompt and of the negative prompt, as the backbone encodes them (padded CLIP, or
+    /// T5 with key masks). Items of one prompt are adjacent in the plan, so one entry suffices; unlike the pipelines'
+    /// own caches it does not grow with the prompt set.
     /// </summary>
     private sealed class PromptCache(EvaluationBackbone backbone, string negative)
     {
-        private FloatTensor? unconditional;
+        private (FloatTensor Embedding, FloatTensor? Mask)? unconditional;
         private string? prompt;
-        private (FloatTensor Embedding, bool Truncated) current;
+        private (FloatTensor Embedding, FloatTensor? Mask, bool Truncated) current;
 
         public (PromptEmbeddings Embeddings, bool Truncated) Get(string text)
         {
-            var encoder = backbone.StableDiffusion.Model.TextEncoder;
-            unconditional ??= encoder.Encode(negative).Embedding;
+            if (unconditional is null)
+            {
+                var (embedding, mask, _) = backbone.Encode(negative);
+                unconditional = (embedding, mask);
+            }
+
             if (prompt != text)
             {
-                var encoding = encoder.Encode(text);
-                current = (encoding.Embedding, encoding.Tokens.Truncated);
+                current = backbone.Encode(text);
                 prompt = text;
             }
 
-            return (new PromptEmbeddings(current.Embedding, unconditional), current.Truncated);
+            var (u, uMask) = unconditional.Value;
+            return (new PromptEmbeddings(current.Embedding, u, current.Mask, uMask), current.Truncated);
         }
     }
 }

@@ -1,4 +1,5 @@
 using OrtDiffusion.Models;
+using OrtDiffusion.Pipelines;
 
 namespace OrtDiffusion.Evaluation;
 
@@ -29,20 +30,20 @@ public sealed record EvaluationSettings
     /// <summary>The FID reference: an <c>.npz</c> with <c>mu</c> and <c>sigma</c>, or a folder of PNGs; null to write the statistics only (FID can be computed at merge time).</summary>
     public string? FidReference { get; init; }
 
-    /// <summary>Sampling steps.</summary>
-    public int Steps { get; init; } = 50;
+    /// <summary>Sampling steps, or null for the backbone's default (<see cref="IDiffusionPipeline.DefaultRequest"/>: SD v1.5 50, PixArt-α 20).</summary>
+    public int? Steps { get; init; }
 
-    /// <summary>Classifier-free guidance scale.</summary>
-    public float GuidanceScale { get; init; } = 7.5f;
+    /// <summary>Classifier-free guidance scale, or null for the backbone's default (SD v1.5 7.5, PixArt-α 4.5).</summary>
+    public float? GuidanceScale { get; init; }
 
-    /// <summary>Scheduler name, or null for the model's own.</summary>
+    /// <summary>Scheduler name, or null for the model's own (PixArt-α's is DPM-Solver).</summary>
     public string? Scheduler { get; init; }
 
-    /// <summary>Image width.</summary>
-    public int Width { get; init; } = 512;
+    /// <summary>Image width, or null for the backbone's default (SD v1.5 512, PixArt-α its native size).</summary>
+    public int? Width { get; init; }
 
-    /// <summary>Image height.</summary>
-    public int Height { get; init; } = 512;
+    /// <summary>Image height, or null for the backbone's default.</summary>
+    public int? Height { get; init; }
 
     /// <summary>The negative prompt for every item.</summary>
     public string NegativePrompt { get; init; } = string.Empty;
@@ -82,6 +83,29 @@ public sealed record EvaluationSettings
             throw new ArgumentException("An FID reference needs the FID model too (--fid-model DIR).");
         }
 
-        new Pipelines.GenerationRequest { Steps = Steps, GuidanceScale = GuidanceScale, Width = Width, Height = Height }.Validate();
+        // Check what was given; the backbone's defaults are valid by construction.
+        var probe = new GenerationRequest();
+        (probe with { Steps = Steps ?? probe.Steps, GuidanceScale = GuidanceScale ?? probe.GuidanceScale, Width = Width ?? probe.Width, Height = Height ?? probe.Height }).Validate();
+    }
+
+    /// <summary>
+    /// The sampling settings every item starts from: <paramref name="pipeline"/>'s <see cref="IDiffusionPipeline.DefaultRequest"/>
+    /// (which also carries backbone-only settings such as PixArt-α's resolution binning) with what these settings give,
+    /// the negative prompt and batch 1.
+    /// </summary>
+    public GenerationRequest SamplingFor(IDiffusionPipeline pipeline)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        var defaults = pipeline.DefaultRequest;
+        return defaults with
+        {
+            Steps = Steps ?? defaults.Steps,
+            GuidanceScale = GuidanceScale ?? defaults.GuidanceScale,
+            Scheduler = Scheduler ?? defaults.Scheduler,
+            Width = Width ?? defaults.Width,
+            Height = Height ?? defaults.Height,
+            NegativePrompt = NegativePrompt,
+            BatchSize = 1,
+        };
     }
 }

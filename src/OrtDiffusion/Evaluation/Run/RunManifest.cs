@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using OrtDiffusion.IO;
+using OrtDiffusion.Pipelines;
 
 namespace OrtDiffusion.Evaluation;
 
@@ -48,7 +49,8 @@ internal sealed class RunManifest
 
     public EvaluationPlan Plan() => new(PromptCount, Seeds, MethodLabels);
 
-    public static JsonObject BuildIdentity(EvaluationSettings settings, IReadOnlyList<MethodSpec> methods, IReadOnlyList<string> metricNames) => new()
+    /// <summary>The run's identity; <paramref name="sampling"/> holds the settings resolved against the backbone's defaults.</summary>
+    public static JsonObject BuildIdentity(EvaluationSettings settings, IReadOnlyList<MethodSpec> methods, IReadOnlyList<string> metricNames, GenerationRequest sampling) => new()
     {
         ["prompts_sha256"] = PromptFile.Fingerprint(settings.Prompts),
         ["prompt_count"] = settings.Prompts.Count,
@@ -58,18 +60,19 @@ internal sealed class RunManifest
         ["fid"] = settings.FidModel is not null,
         ["sampling"] = new JsonObject
         {
-            ["steps"] = settings.Steps,
-            ["guidance"] = settings.GuidanceScale.ToString("R", CultureInfo.InvariantCulture),
-            ["scheduler"] = settings.Scheduler ?? "model default",
-            ["width"] = settings.Width,
-            ["height"] = settings.Height,
-            ["negative_prompt"] = settings.NegativePrompt,
+            ["steps"] = sampling.Steps,
+            ["guidance"] = sampling.GuidanceScale.ToString("R", CultureInfo.InvariantCulture),
+            ["scheduler"] = sampling.Scheduler ?? "model default",
+            ["width"] = sampling.Width,
+            ["height"] = sampling.Height,
+            ["negative_prompt"] = sampling.NegativePrompt,
         },
     };
 
-    public static JsonObject BuildSources(EvaluationSettings settings) => new()
+    public static JsonObject BuildSources(EvaluationSettings settings, DiffusionBackbone backbone) => new()
     {
         ["model"] = Path.GetFullPath(settings.ModelFolder),
+        ["backbone"] = backbone.ToString(),
         ["prompts"] = settings.PromptSource,
         ["metric_rewards"] = new JsonArray([.. settings.MetricRewards.Select(p => (JsonNode)JsonValue.Create(Path.GetFullPath(p)))]),
         ["fid_model"] = settings.FidModel is null ? null : Path.GetFullPath(settings.FidModel),
