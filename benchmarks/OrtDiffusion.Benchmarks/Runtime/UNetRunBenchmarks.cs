@@ -26,7 +26,7 @@ public class UNetRunBenchmarks
     {
         var path = ZooFolder.Model("unet");
         unet = new UNetModel(path, ExecutionOptions.Default);
-        session = new InferenceSession(path);
+        session = ExecutionOptions.Default.OpenSession(path); // same session options (no spinning) as the model wrapper
         var rng = new Random(1);
         sample = [.. Enumerable.Range(0, 2 * 4 * 8 * 8).Select(_ => (float)rng.NextDouble())];
         noise = new float[sample.Length];

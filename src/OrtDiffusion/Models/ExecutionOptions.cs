@@ -20,8 +20,9 @@ public sealed record ExecutionOptions
     /// <summary>
     /// Whether ONNX Runtime's worker threads spin after a run waiting for the next one. Spinning helps a single
     /// session called in a tight loop, but a pipeline alternates between many sessions (UNet, its VJP halves, the
-    /// decoder, rewards), whose spinning pools then compete for the cores; off by default. Measured on the zoo PixArt
-    /// (2 shared cores): fixed sampling 82 ms spinning vs 33 ms sleeping, DATE 1449 vs 279 ms (benchmarks/…/PixArt).
+    /// decoder, rewards), whose spinning pools then compete for the cores; off by default. Measured on the zoo PixArt (2 cores):
+    /// DATE with 50 % updates 224 ± 2 ms sleeping vs 259 ± 27 ms spinning on an idle machine, and 279 vs 1449 ms while
+    /// other processes used the cores (benchmarks/OrtDiffusion.Benchmarks/PixArt).
     /// </summary>
     public bool AllowSpinning { get; init; }
 
