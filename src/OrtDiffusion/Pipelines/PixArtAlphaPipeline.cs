@@ -31,7 +31,7 @@ public sealed class PixArtAlphaPipeline : IDiffusionPipeline
     /// <summary>diffusers' default guidance scale for PixArt-α.</summary>
     public const float DefaultGuidanceScale = 4.5f;
 
-    private readonly Dictionary<string, PromptEncoding> encodings = new(StringComparer.Ordinal);
+    private readonly RecentCache<string, PromptEncoding> encodings = new(StableDiffusionPipeline.PromptCacheSize);
     private readonly bool ownsModel;
 
     /// <summary>Wraps an opened model (the caller keeps ownership).</summary>
@@ -90,18 +90,9 @@ public sealed class PixArtAlphaPipeline : IDiffusionPipeline
         return prompt.ToLowerInvariant().Trim();
     }
 
-    /// <summary>The T5 encoding of <paramref name="prompt"/> after <see cref="PreparePrompt"/> (cached per prompt).</summary>
-    public PromptEncoding EncodePrompt(string prompt)
-    {
-        var text = PreparePrompt(prompt);
-        if (!encodings.TryGetValue(text, out var encoding))
-        {
-            encoding = Model.TextEncoder.Encode(text);
-            encodings[text] = encoding;
-        }
+    /// <summary>The T5 encoding of <paramref name="prompt"/> after <see cref="PreparePrompt"/> (the most recent prompts' are cached).</summary>
+    public PromptEncoding EncodePrompt(string prompt) => encodings.GetOrAdd(PreparePrompt(prompt), Model.TextEncoder.Encode);
 
-        return encoding;
-    }
 
     /// <summary>The conditional and unconditional embeddings and their masks, repeated for the batch.</summary>
     public PromptEmbeddings EncodePrompts(string prompt, string negativePrompt, int batchSize)

@@ -16,7 +16,7 @@ namespace OrtDiffusion.Pipelines;
 /// </summary>
 public sealed class StableDiffusionPipeline : IDiffusionPipeline
 {
-    private readonly Dictionary<(string Prompt, bool Padded), PromptEncoding> encodings = new();
+    private readonly RecentCache<(string Prompt, bool Padded), PromptEncoding> encodings = new(PromptCacheSize);
     private readonly bool ownsModel;
 
     /// <summary>Wraps an opened model (the caller keeps ownership).</summary>
@@ -53,17 +53,14 @@ public sealed class StableDiffusionPipeline : IDiffusionPipeline
     public static StableDiffusionPipeline Load(string folder, ExecutionOptions? options = null) =>
         new(StableDiffusionModel.Load(folder, options), owns: true);
 
-    /// <summary>The encoder output for <paramref name="prompt"/> (cached per prompt).</summary>
+    /// <summary>How many recent prompt encodings a pipeline keeps.</summary>
+    internal const int PromptCacheSize = 32;
+
+    /// <summary>The encoder output for <paramref name="prompt"/> (the most recent prompts' are cached).</summary>
     public PromptEncoding EncodePrompt(string prompt, bool padded = true)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        if (!encodings.TryGetValue((prompt, padded), out var encoding))
-        {
-            encoding = Model.TextEncoder.Encode(prompt, padded);
-            encodings[(prompt, padded)] = encoding;
-        }
-
-        return encoding;
+        return encodings.GetOrAdd((prompt, padded), key => Model.TextEncoder.Encode(key.Prompt, key.Padded));
     }
 
     /// <summary>The conditional and unconditional embeddings of a prompt pair, repeated for the batch.</summary>

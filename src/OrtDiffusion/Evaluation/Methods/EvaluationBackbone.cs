@@ -1,6 +1,5 @@
 using OrtDiffusion.Models;
 using OrtDiffusion.Pipelines;
-using OrtDiffusion.Tensors;
 
 namespace OrtDiffusion.Evaluation;
 
@@ -45,30 +44,4 @@ public sealed class EvaluationBackbone : IDisposable
 
     /// <summary>Closes the model.</summary>
     public void Dispose() => Pipeline.Dispose();
-
-    /// <summary>
-    /// One prompt's conditional embedding <c>[1, L, D]</c> as the pipeline would encode it (CLIP padded to 77; PixArt's
-    /// prompt lower-cased and T5-encoded, with its key mask), without the pipelines' per-prompt caches, which would grow
-    /// with the prompt set.
-    /// </summary>
-    internal (FloatTensor Embedding, FloatTensor? Mask, bool Truncated) Encode(string prompt)
-    {
-        switch (Pipeline)
-        {
-            case StableDiffusionPipeline sd:
-            {
-                var encoding = sd.Model.TextEncoder.Encode(prompt);
-                return (encoding.Embedding, null, encoding.Tokens.Truncated);
-            }
-
-            case PixArtAlphaPipeline pixart:
-            {
-                var encoding = pixart.Model.TextEncoder.Encode(PixArtAlphaPipeline.PreparePrompt(prompt));
-                return (encoding.Embedding, encoding.AttentionMask(), encoding.Tokens.Truncated);
-            }
-
-            default:
-                throw new NotSupportedException($"ortdiff eval does not know how to encode prompts for a {Pipeline.GetType().Name}.");
-        }
-    }
 }

@@ -25,9 +25,9 @@ public interface IEvaluationMethod : IDisposable
 
     /// <summary>
     /// Generates one image. <paramref name="request"/> arrives complete — prompt, seed, sampling settings (the
-    /// backbone's defaults where the run gave none), batch 1, and the prompt's embeddings as the backbone encodes them
-    /// (CLIP padded to 77; T5 with its key masks for PixArt-α) in <see cref="GenerationRequest.Embeddings"/> — and a
-    /// method may replace what it changes (e.g. the embeddings) with a <c>with</c> expression.
+    /// backbone's defaults where the run gave none), batch 1; no embeddings, so the pipeline encodes the prompt as its
+    /// backbone does (already in its cache: the runner encodes before timing) — and a method may change what it needs
+    /// (e.g. supply <see cref="GenerationRequest.Embeddings"/>) with a <c>with</c> expression.
     /// </summary>
     /// <param name="backbone">The opened model.</param>
     /// <param name="request">What to generate.</param>

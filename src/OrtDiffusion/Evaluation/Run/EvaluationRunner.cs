@@ -171,22 +171,24 @@ public sealed class EvaluationRunner
             }
         }
 
-        var prompts = new PromptCache(backbone, sampling.NegativePrompt);
         var done = resumed;
         foreach (var item in pending)
         {
             cancellation.ThrowIfCancellationRequested();
-            var result = Evaluate(folder, plan, methods[item.MethodIndex], backbone, sampling, metrics, prompts, item, cancellation);
+            var result = Evaluate(folder, plan, methods[item.MethodIndex], backbone, sampling, metrics, item, cancellation);
             log.Append(result);
             progress?.Report(new EvaluationProgress(++done, total, resumed, result.Key, "generating"));
         }
     }
 
-    private ItemResult Evaluate(string folder, EvaluationPlan plan, IEvaluationMethod method, EvaluationBackbone backbone, GenerationRequest sampling, MetricSet metrics, PromptCache prompts, WorkItem item, CancellationToken cancellation)
+    private ItemResult Evaluate(string folder, EvaluationPlan plan, IEvaluationMethod method, EvaluationBackbone backbone, GenerationRequest sampling, MetricSet metrics, WorkItem item, CancellationToken cancellation)
     {
         var prompt = settings.Prompts[item.PromptIndex];
-        var (embeddings, truncated) = prompts.Get(prompt);
-        var request = sampling with { Prompt = prompt, Seed = item.Seed, Embeddings = embeddings };
+        var request = sampling with { Prompt = prompt, Seed = item.Seed };
+
+        // Encode the prompt pair into the pipeline's cache before the clock starts, so text encoding (T5-XXL's is
+        // heavy) is not charged to whichever method comes first for a prompt; items of a prompt are adjacent.
+        backbone.Pipeline.EncodePrompts(prompt, sampling.NegativePrompt, 1);
 
         var clock = Stopwatch.StartNew();
         var sample = method.Generate(backbone, request, cancellation);
@@ -216,39 +218,9 @@ public sealed class EvaluationRunner
             Features = featuresPath,
             TimeSeconds = seconds,
             UnetCalls = sample.Result.UnetCalls,
-            PromptTruncated = truncated || sample.Result.PromptTruncated,
+            PromptTruncated = sample.Result.PromptTruncated,
             Metrics = scores,
             Trace = sample.Trace,
         };
-    }
-
-    /// <summary>
-    /// The embeddings of the current prompt and of the negative prompt, as the backbone encodes them (padded CLIP, or
-    /// T5 with key masks). Items of one prompt are adjacent in the plan, so one entry suffices; unlike the pipelines'
-    /// own caches it does not grow with the prompt set.
-    /// </summary>
-    private sealed class PromptCache(EvaluationBackbone backbone, string negative)
-    {
-        private (FloatTensor Embedding, FloatTensor? Mask)? unconditional;
-        private string? prompt;
-        private (FloatTensor Embedding, FloatTensor? Mask, bool Truncated) current;
-
-        public (PromptEmbeddings Embeddings, bool Truncated) Get(string text)
-        {
-            if (unconditional is null)
-            {
-                var (embedding, mask, _) = backbone.Encode(negative);
-                unconditional = (embedding, mask);
-            }
-
-            if (prompt != text)
-            {
-                current = backbone.Encode(text);
-                prompt = text;
-            }
-
-            var (u, uMask) = unconditional.Value;
-            return (new PromptEmbeddings(current.Embedding, u, current.Mask, uMask), current.Truncated);
-        }
     }
 }
